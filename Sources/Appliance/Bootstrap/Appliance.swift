@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import Storage
+
+/// One open appliance: its configuration, its stores and its domain services. The HTTP layer
+/// and the CLI both start from here.
+public final class Appliance: Sendable {
+    public let configuration: ApplianceConfiguration
+    public let store: any RelationalStore
+    public let tenants: TenantRepository
+    public let tokens: TokenService
+    public let cores: CoreService
+    public let engines: EngineRegistry
+    public let logger: Logger
+    private let runMarker: URL
+
+    /// What the first start of a data directory created, shown once to the operator.
+    public struct FirstStart: Sendable {
+        public let tenant: Tenant
+        public let adminToken: String
+    }
+
+    /// Opens the data directory (creating it), opens the relational store and applies
+    /// migrations. Does not start Cores: call ``start()`` for that.
+    public init(configuration: ApplianceConfiguration, logger: Logger, now: @escaping Now = { Date() }) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let directory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot create data directory \(directory.path): \(error.localizedDescription)")
+        }
+        runMarker = directory.appendingPathComponent("appliance.running")
+        store = try SQLiteStore(path: configuration.sqlitePath, options: configuration.sqliteOptions)
+        tenants = TenantRepository(store: store, now: now)
+        tokens = TokenService(store: store, now: now)
+        engines = EngineRegistry()
+        cores = CoreService(store: store, engines: engines, maxIRBytes: configuration.maxIRBytes, now: now)
+    }
+
+    /// Applies schema migrations. Safe to call on every start.
+    public func migrate() async throws {
+        let applied = try await Migrator(Schema.migrations).migrate(store) { Timestamp.string(Date()) }
+        if !applied.isEmpty { logger.info("applied schema migrations", metadata: ["versions": "\(applied)"]) }
+    }
+
+    /// Creates the default tenant and an admin token when the database has no tenant yet.
+    public func bootstrapIfEmpty() async throws -> FirstStart? {
+        guard try await tenants.list().isEmpty else { return nil }
+        let tenant = try await tenants.create(slug: "default", name: "Default tenant")
+        let (_, secret) = try await tokens.issue(tenantID: tenant.id, userName: "admin", role: .admin, name: "first-start admin token", expiresAt: nil)
+        return FirstStart(tenant: tenant, adminToken: secret)
+    }
+
+    /// Serving begins: recovers Cores (after an unclean stop when the run marker is still there)
+    /// and writes the run marker.
+    public func start() async throws {
+        let unclean = FileManager.default.fileExists(atPath: runMarker.path)
+        if unclean { logger.warning("the previous run did not shut down cleanly; recovering Cores") }
+        let recovered = try await cores.recoverAtBoot(uncleanShutdown: unclean)
+        if !recovered.isEmpty { logger.info("Cores recovered", metadata: ["count": "\(recovered.count)"]) }
+        guard FileManager.default.createFile(atPath: runMarker.path, contents: Data("\(ProcessInfo.processInfo.processIdentifier)\n".utf8)) else {
+            throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot write \(runMarker.path)")
+        }
+    }
+
+    /// Serving has ended cleanly: detaches engines, closes the stores, removes the run marker.
+    public func shutdown() async {
+        await engines.detachAll()
+        await store.close()
+        try? FileManager.default.removeItem(at: runMarker)
+    }
+}

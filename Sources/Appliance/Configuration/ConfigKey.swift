@@ -1,0 +1,98 @@
+import Foundation
+
+/// One configuration key: its dotted name, the type of its values, its default and what it does.
+/// ``ConfigKey/all`` is the single list: the loader, the error messages and docs/configuration.md
+/// (checked by a test) all follow it.
+public struct ConfigKey: Sendable, Hashable {
+    public enum ValueType: Sendable, Hashable {
+        case string
+        case integer(ClosedRange<Int>)
+        case choice([String])
+        case boolean
+    }
+
+    public let name: String
+    public let type: ValueType
+    public let defaultValue: String
+    public let summary: String
+
+    /// The environment variable that sets this key: `SCAICORE_` + the name upper-cased, dots as underscores.
+    public var environmentVariable: String {
+        "SCAICORE_" + name.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Checks `raw` against the type; answers the normalised text or a description of what is expected.
+    func validate(_ raw: String) -> Result<String, ExpectedValue> {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        switch type {
+        case .string:
+            return .success(text)
+        case .integer(let range):
+            guard let number = Int(text), range.contains(number) else {
+                return .failure(ExpectedValue("an integer from \(range.lowerBound) to \(range.upperBound)"))
+            }
+            return .success(String(number))
+        case .choice(let values):
+            let lowered = text.lowercased()
+            guard values.contains(lowered) else { return .failure(ExpectedValue("one of \(values.joined(separator: ", "))")) }
+            return .success(lowered)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "yes", "on", "1": return .success("true")
+            case "false", "no", "off", "0": return .success("false")
+            default: return .failure(ExpectedValue("true or false"))
+            }
+        }
+    }
+}
+
+struct ExpectedValue: Error {
+    let text: String
+    init(_ text: String) { self.text = text }
+}
+
+extension ConfigKey {
+    public static let dataDir = ConfigKey(
+        name: "data_dir", type: .string, defaultValue: "./data",
+        summary: "Directory that holds every file the appliance writes (SQLite database, later LMDB and objects). Created on first start.")
+    public static let httpHost = ConfigKey(
+        name: "http.host", type: .string, defaultValue: "127.0.0.1",
+        summary: "Address the REST API listens on. `0.0.0.0` listens on every interface.")
+    public static let httpPort = ConfigKey(
+        name: "http.port", type: .integer(0...65535), defaultValue: "8080",
+        summary: "Port of the REST API. `0` picks a free port (the startup line names it).")
+    public static let httpMaxBodyBytes = ConfigKey(
+        name: "http.max_body_bytes", type: .integer(1024...1_073_741_824), defaultValue: "2097152",
+        summary: "Largest request body accepted; larger bodies are refused with 413.")
+    public static let storageRelational = ConfigKey(
+        name: "storage.relational", type: .choice(["sqlite"]), defaultValue: "sqlite",
+        summary: "Relational driver for the `mod_scaicore_*` tables. `sqlite` is the embedded default.")
+    public static let sqlitePath = ConfigKey(
+        name: "storage.sqlite.path", type: .string, defaultValue: "",
+        summary: "SQLite database file. Empty means `<data_dir>/appliance.sqlite`.")
+    public static let sqliteSynchronous = ConfigKey(
+        name: "storage.sqlite.synchronous", type: .choice(["full", "normal"]), defaultValue: "full",
+        summary: "`full`: every acknowledged write is fsynced (survives power loss). `normal`: survives a process crash, may lose the last writes on power loss.")
+    public static let sqliteBusyTimeout = ConfigKey(
+        name: "storage.sqlite.busy_timeout_ms", type: .integer(0...600_000), defaultValue: "5000",
+        summary: "How long a connection waits for a lock held by another process (for example an `admin` command) before failing.")
+    public static let sqliteReaders = ConfigKey(
+        name: "storage.sqlite.readers", type: .integer(1...64), defaultValue: "4",
+        summary: "Read connections serving queries concurrently with the single writer.")
+    public static let coresMaxIRBytes = ConfigKey(
+        name: "cores.max_ir_bytes", type: .integer(1...268_435_456), defaultValue: "1048576",
+        summary: "Largest IR bundle a Core may hold, in bytes of JSON. Larger IR is refused with 413.")
+    public static let logLevel = ConfigKey(
+        name: "log.level", type: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), defaultValue: "info",
+        summary: "Least severe log level written.")
+    public static let logFormat = ConfigKey(
+        name: "log.format", type: .choice(["text", "json"]), defaultValue: "text",
+        summary: "`text`: one readable line per event. `json`: one JSON object per line, for log shippers.")
+
+    /// Every key the appliance understands.
+    public static let all: [ConfigKey] = [
+        dataDir, httpHost, httpPort, httpMaxBodyBytes,
+        storageRelational, sqlitePath, sqliteSynchronous, sqliteBusyTimeout, sqliteReaders,
+        coresMaxIRBytes, logLevel, logFormat,
+    ]
+}
