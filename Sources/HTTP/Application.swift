@@ -1,0 +1,34 @@
+import Appliance
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// The API prefix of every module route, as inside ScaiGrid.
+public let moduleAPIPrefix = "/v1/modules/scaicore"
+
+/// Builds the router with every route and middleware. Tests call it too.
+public func buildRouter(appliance: Appliance, registry: PrometheusCollectorRegistry = .init()) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware(registry: registry))
+    router.add(middleware: ErrorMiddleware())
+    SystemRoutes(appliance: appliance, registry: registry).register(on: router)
+    let module = router.group(RouterPath(moduleAPIPrefix)).add(middleware: BearerAuthMiddleware(tokens: appliance.tokens))
+    CoreRoutes(appliance: appliance).register(on: module)
+    return router
+}
+
+/// Builds the HTTP application for an open appliance. `onServerRunning` receives the bound
+/// address (its port is the real one when the configured port is 0).
+public func buildApplication(
+    appliance: Appliance, onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let configuration = appliance.configuration
+    return Application(
+        router: buildRouter(appliance: appliance),
+        configuration: .init(
+            address: .hostname(configuration.httpHost, port: configuration.httpPort),
+            serverName: "scaicore-appliance"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress) },
+        logger: appliance.logger)
+}

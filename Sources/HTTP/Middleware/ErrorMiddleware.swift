@@ -1,0 +1,89 @@
+import Appliance
+import CoreEngine
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Storage
+
+/// Outermost middleware of every route: stamps each response with `x-request-id` and turns every
+/// error into `{"error": {"code", "message", "details"}}` with the right status (DESIGN §6).
+/// A path that exists under another method answers 405 with `Allow`.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var requestIDHeader: HTTPField.Name { HTTPField.Name("x-request-id")! }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Self.response(for: error, request: request, logger: context.logger)
+        }
+        response.headers[Self.requestIDHeader] = context.id
+        return response
+    }
+
+    static func response(for error: any Error, request: Request, logger: Logger) -> Response {
+        let failure = classify(error, request: request, logger: logger)
+        var body: [String: JSONValue] = ["code": .string(failure.code), "message": .string(failure.message)]
+        body["details"] = failure.details ?? .object([:])
+        var headers = failure.headers
+        if failure.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"scaicore\"" }
+        return JSONBody.response(.object(["error": .object(body)]), status: failure.status, headers: headers)
+    }
+
+    private struct Failure {
+        var status: HTTPResponse.Status
+        var code: String
+        var message: String
+        var details: JSONValue? = nil
+        var headers: HTTPFields = [:]
+    }
+
+    private static func classify(_ error: any Error, request: Request, logger: Logger) -> Failure {
+        switch error {
+        case let error as ApplianceError:
+            return Failure(status: status(of: error.kind), code: error.code, message: error.message, details: error.details)
+        case let error as HTTPError where error.status == .notFound:
+            let allowed = APICatalog.methods(forPath: request.uri.path)
+            if !allowed.isEmpty {
+                let list = allowed.map(\.rawValue).joined(separator: ", ")
+                return Failure(
+                    status: .methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed on this path; use \(list)",
+                    details: .object(["allowed": .array(allowed.map { .string($0.rawValue) })]), headers: [.allow: list])
+            }
+            return Failure(status: .notFound, code: "route_not_found", message: "no route \(request.method.rawValue) \(request.uri.path)")
+        case let error as HTTPError:
+            return Failure(status: error.status, code: code(of: error.status), message: error.body ?? error.status.reasonPhrase)
+        case is NIOTooManyBytesError:
+            return Failure(status: .contentTooLarge, code: "payload_too_large", message: "the request body is too large")
+        case StorageError.busy(let detail):
+            logger.warning("storage busy", metadata: ["error": "\(detail)"])
+            return Failure(status: .serviceUnavailable, code: "storage_busy", message: "the store is busy; retry shortly", headers: [.retryAfter: "1"])
+        default:
+            logger.error("request failed", metadata: ["error": "\(error)"])
+            return Failure(status: .internalServerError, code: "internal_error", message: "the appliance failed to handle this request; see its log for the request id")
+        }
+    }
+
+    static func status(of kind: ApplianceError.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .conflict: .conflict
+        case .preconditionFailed: .preconditionFailed
+        case .payloadTooLarge: .contentTooLarge
+        case .unprocessable: .unprocessableContent
+        case .tooManyRequests: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .internalError: .internalServerError
+        }
+    }
+
+    private static func code(of status: HTTPResponse.Status) -> String {
+        status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
+    }
+}

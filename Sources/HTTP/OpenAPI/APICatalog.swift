@@ -1,0 +1,76 @@
+import Appliance
+import HTTPTypes
+
+/// One documented operation of the REST API.
+struct APIOperation: Sendable {
+    let method: HTTPRequest.Method
+    /// OpenAPI path template, e.g. `/v1/modules/scaicore/cores/{id}`.
+    let path: String
+    let operationID: String
+    let summary: String
+    let tag: String
+    /// The permission the route requires; nil for unauthenticated routes.
+    let permission: Permission?
+    let requestSchema: String?
+    let successStatus: Int
+    let successSchema: String?
+    let errorStatuses: [Int]
+    let queryParameters: [String]
+    let conditional: Bool
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ operationID: String, _ summary: String, tag: String,
+         permission: Permission? = nil, request: String? = nil, success: Int = 200, response: String? = nil,
+         errors: [Int] = [], query: [String] = [], conditional: Bool = false) {
+        self.method = method
+        self.path = path
+        self.operationID = operationID
+        self.summary = summary
+        self.tag = tag
+        self.permission = permission
+        self.requestSchema = request
+        self.successStatus = success
+        self.successSchema = response
+        self.errorStatuses = errors
+        self.queryParameters = query
+        self.conditional = conditional
+    }
+}
+
+/// Every route the appliance serves, described once. The OpenAPI document is built from it, the
+/// 405 answers consult it, and a test fails when the router serves a route missing here.
+enum APICatalog {
+    static let cores = moduleAPIPrefix + "/cores"
+    static let core = moduleAPIPrefix + "/cores/{id}"
+
+    static let operations: [APIOperation] = [
+        APIOperation(.get, "/healthz", "health", "Liveness: the process serves HTTP", tag: "system", response: "Status"),
+        APIOperation(.get, "/readyz", "readiness", "Readiness: storage answers queries", tag: "system", response: "Status", errors: [503]),
+        APIOperation(.get, "/metrics", "metrics", "Prometheus metrics (text exposition format)", tag: "system", response: "PrometheusText"),
+        APIOperation(.get, "/openapi.json", "openapi", "This OpenAPI 3.1 document", tag: "system", response: "OpenAPI"),
+        APIOperation(.post, cores, "createCore", "Create a Core", tag: "cores", permission: .coresWrite, request: "CoreCreate",
+                     success: 201, response: "Core", errors: [400, 401, 403, 409, 413]),
+        APIOperation(.get, cores, "listCores", "List the tenant's Cores (cursor pagination, status filter)", tag: "cores",
+                     permission: .coresRead, response: "CoreList", errors: [400, 401, 403], query: ["limit", "cursor", "status"]),
+        APIOperation(.get, core, "getCore", "Read a Core with its IR", tag: "cores", permission: .coresRead, response: "Core",
+                     errors: [401, 403, 404]),
+        APIOperation(.patch, core, "updateCore", "Change a Core (optimistic concurrency: If-Match or body version)", tag: "cores",
+                     permission: .coresWrite, request: "CorePatch", response: "Core", errors: [400, 401, 403, 404, 409, 412, 413],
+                     conditional: true),
+        APIOperation(.delete, core, "deleteCore", "Delete a Core and its IR history", tag: "cores", permission: .coresWrite,
+                     success: 204, errors: [401, 403, 404, 412], conditional: true),
+    ] + LifecycleAction.allCases.map { action in
+        APIOperation(.post, core + "/" + action.rawValue, "\(action.rawValue)Core", "Lifecycle: \(action.rawValue) the Core",
+                     tag: "lifecycle", permission: .coresOperate, request: "LifecycleRequest", response: "Core",
+                     errors: [400, 401, 403, 404, 409, 412], conditional: true)
+    }
+
+    /// The methods served on the path of `requestPath`, empty when no documented path matches it.
+    static func methods(forPath requestPath: String) -> [HTTPRequest.Method] {
+        let segments = requestPath.split(separator: "/", omittingEmptySubsequences: true)
+        return operations.filter { operation in
+            let template = operation.path.split(separator: "/", omittingEmptySubsequences: true)
+            return template.count == segments.count
+                && zip(template, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
+        }.map(\.method)
+    }
+}

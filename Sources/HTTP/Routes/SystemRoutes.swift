@@ -1,0 +1,34 @@
+import Appliance
+import CoreEngine
+import Hummingbird
+import Prometheus
+
+/// Unauthenticated operational routes: liveness, readiness, Prometheus metrics, the OpenAPI document.
+struct SystemRoutes {
+    let appliance: Appliance
+    let registry: PrometheusCollectorRegistry
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("healthz") { _, _ in JSONBody.response(.object(["status": "ok"])) }
+        router.get("readyz") { _, _ in
+            do {
+                try await appliance.store.ping()
+                return JSONBody.response(.object(["status": "ready", "storage": "ok"]))
+            } catch {
+                return JSONBody.response(
+                    .object(["status": "unavailable", "storage": .string("\(error)")]), status: .serviceUnavailable)
+            }
+        }
+        router.get("metrics") { _, _ in
+            let counts = try await appliance.cores.countByStatus()
+            for status in CoreStatus.allCases {
+                registry.makeGauge(descriptor: .init(metricName: "scaicore_cores", unitName: "", helpText: "Cores by status"), labels: [("status", status.rawValue)])
+                    .set(to: Double(counts[status] ?? 0))
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("openapi.json") { _, _ in JSONBody.response(OpenAPIDocument.document) }
+    }
+}
