@@ -1,3 +1,4 @@
+import Appliance
 import ArgumentParser
 import Foundation
 
@@ -31,6 +32,7 @@ struct ScaicoreAppliance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scaicore-appliance",
         abstract: "Hosts ScaiCore programs (Cores) with persistence, lifecycle and a REST API, in one self-contained box.",
+        version: ApplianceVersion.current,
         subcommands: [Serve.self, Init.self, Admin.self, Bench.self])
 }
 

@@ -58,6 +58,8 @@ enum APICatalog {
                      conditional: true),
         APIOperation(.delete, core, "deleteCore", "Delete a Core and its IR history", tag: "cores", permission: .coresWrite,
                      success: 204, errors: [401, 403, 404, 412], conditional: true),
+        APIOperation(.get, moduleAPIPrefix + "/audit", "listAudit", "The tenant's audit log, oldest first", tag: "audit",
+                     permission: .auditRead, response: "AuditList", errors: [400, 401, 403], query: ["limit", "cursor", "target_id"]),
     ] + LifecycleAction.allCases.map { action in
         APIOperation(.post, core + "/" + action.rawValue, "\(action.rawValue)Core", "Lifecycle: \(action.rawValue) the Core",
                      tag: "lifecycle", permission: .coresOperate, request: "LifecycleRequest", response: "Core",

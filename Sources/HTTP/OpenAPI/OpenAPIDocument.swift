@@ -135,6 +135,17 @@ enum OpenAPIDocument {
                 "version": ["type": "integer", "description": "the version the change is based on; 409 when stale"],
             ],
         ],
+        "AuditEntry": [
+            "type": "object",
+            "properties": [
+                "id": string, "actor": string, "action": string, "target_type": string, "target_id": string,
+                "details": ["type": "object"], "request_id": nullableString, "created_at": string,
+            ],
+        ],
+        "AuditList": [
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": ["items": ["type": "array", "items": ref("AuditEntry")], "next_cursor": nullableString],
+        ],
         "LifecycleRequest": [
             "type": "object", "additionalProperties": false,
             "properties": ["reason": ["type": "string", "maxLength": 1000]],

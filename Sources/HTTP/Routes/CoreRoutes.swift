@@ -33,15 +33,11 @@ struct CoreRoutes {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresRead)
-        let query = request.uri.queryParameters
-        let unknown = Set(query.map { String($0.key) }).subtracting(["limit", "cursor", "status"])
-        if let name = unknown.sorted().first {
-            throw ApplianceError(.badRequest, code: "invalid_query", "unknown query parameter '\(name)'; use limit, cursor, status")
-        }
-        let limit = try Pagination.limit(query["limit"].map(String.init), default: Self.defaultPageSize, max: Self.maxPageSize)
-        let cursor = try Pagination.decodeCursor(query["cursor"].map(String.init))
+        let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
+        let limit = try Pagination.limit(query["limit"], default: Self.defaultPageSize, max: Self.maxPageSize)
+        let cursor = try Pagination.decodeCursor(query["cursor"])
         var statuses: [CoreStatus] = []
-        for name in (query["status"].map(String.init) ?? "").split(separator: ",") where !name.isEmpty {
+        for name in (query["status"] ?? "").split(separator: ",") where !name.isEmpty {
             guard let status = CoreStatus(rawValue: String(name)) else {
                 throw ApplianceError(.badRequest, code: "invalid_query", "unknown status '\(name)'; use \(CoreStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -9,7 +9,7 @@ struct SystemRoutes {
     let registry: PrometheusCollectorRegistry
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("healthz") { _, _ in JSONBody.response(.object(["status": "ok"])) }
+        router.get("healthz") { _, _ in JSONBody.response(["status": "ok", "version": .string(ApplianceVersion.current)]) }
         router.get("readyz") { _, _ in
             do {
                 try await appliance.store.ping()

@@ -95,7 +95,13 @@ final class SQLiteConnection: SQLConnection {
                 case .null: sqlite3_bind_null(statement, index)
                 case .integer(let value): sqlite3_bind_int64(statement, index, value)
                 case .real(let value): sqlite3_bind_double(statement, index, value)
-                case .text(let value): sqlite3_bind_text(statement, index, value, -1, csqlite_transient())
+                case .text(var value):
+                    // Explicit byte length: text may hold NUL characters.
+                    value.withUTF8 { utf8 in
+                        utf8.withMemoryRebound(to: CChar.self) {
+                            sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), csqlite_transient())
+                        }
+                    }
                 case .blob(let bytes):
                     bytes.isEmpty
                         ? sqlite3_bind_zeroblob(statement, index, 0)
