@@ -24,24 +24,22 @@ public enum Lifecycle {
         .restarting: [.running, .error, .crashed],
     ]
 
-    /// The statuses an action passes through, in order, when taken from `status`; nil when the
-    /// action is not legal there. Starting and stopping are transitional: the Core passes
-    /// through them while the engine registry does its work.
+    /// Each action: the statuses a user may take it from, and the statuses it passes through,
+    /// in order. Starting, stopping and restarting are transitional: the Core passes through
+    /// them while the engine registry does its work. Every step is a legal transition (a test
+    /// walks them all).
+    public static let actions: [LifecycleAction: (from: Set<CoreStatus>, route: [CoreStatus])] = [
+        .start: ([.created, .stopped, .error], [.starting, .running]),
+        .stop: ([.running, .paused, .error, .crashed], [.stopping, .stopped]),
+        .pause: ([.running], [.paused]),
+        .resume: ([.paused], [.running]),
+        .restart: ([.running, .paused, .error, .crashed], [.restarting, .running]),
+    ]
+
+    /// The statuses `action` passes through when taken from `status`; nil when it may not be taken there.
     public static func route(of action: LifecycleAction, from status: CoreStatus) -> [CoreStatus]? {
-        let route: [CoreStatus] =
-            switch action {
-            case .start: [.starting, .running]
-            case .stop: [.stopping, .stopped]
-            case .pause: [.paused]
-            case .resume: [.running]
-            case .restart: [.restarting, .running]
-            }
-        var current = status
-        for next in route {
-            guard isLegal(from: current, to: next) else { return nil }
-            current = next
-        }
-        return route
+        guard let entry = actions[action], entry.from.contains(status) else { return nil }
+        return entry.route
     }
 
     public static func isLegal(from: CoreStatus, to: CoreStatus) -> Bool {
