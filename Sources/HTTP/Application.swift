@@ -11,6 +11,7 @@ public let moduleAPIPrefix = "/v1/modules/scaicore"
 public func buildRouter(appliance: Appliance, registry: PrometheusCollectorRegistry = .init()) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(registry: registry))
+    router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     SystemRoutes(appliance: appliance, registry: registry).register(on: router)
     let module = router.group(RouterPath(moduleAPIPrefix)).add(middleware: BearerAuthMiddleware(tokens: appliance.tokens))

@@ -6,9 +6,11 @@ import json
 import os
 import pathlib
 import re
-import select
+import queue
 import signal
 import subprocess
+import tempfile
+import threading
 import time
 
 import pytest
@@ -34,12 +36,15 @@ def cli(*args, env=None, timeout=60, check=False):
 class Server:
     """A running `scaicore-appliance serve` process."""
 
-    def __init__(self, args, env=None, ephemeral=True):
+    def __init__(self, args, env=None, ephemeral=True, binary=None):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SCAICORE_")}
         full_env.update(env or {})
+        # stderr goes to a file: a pipe nobody reads would fill up and block the server.
+        self.stderr_file = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
-            [BIN, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)
-        self.lines = []
+            [binary or BIN, "serve", *args], stdout=subprocess.PIPE, stderr=self.stderr_file, text=True, env=full_env)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
         self.token = None
         first = self._read_line(30)
         if ephemeral:
@@ -52,36 +57,38 @@ class Server:
             match = re.search(r"serving at (http://\S+) \(data directory (.*)\)", first)
             assert match, f"unexpected first line: {first!r}"
             self.url, self.data_dir = match.group(1), match.group(2)
-            # A first start prints the admin token on the following lines.
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.5)
-            if ready:
-                second = self._read_line(5)
-                if second.startswith("First start"):
-                    self.token = self._read_line(5).strip()
-                    self._read_line(5)
+            # A first start prints the admin token on the following lines, right after the first.
+            try:
+                second = self._read_line(1)
+            except AssertionError:
+                second = ""
+            if second.startswith("First start"):
+                self.token = self._read_line(5).strip()
+
+    def _pump(self):
+        for line in self.process.stdout:
+            self.lines.put(line)
 
     def _read_line(self, timeout):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
-            if ready:
-                line = self.process.stdout.readline()
-                if line:
-                    self.lines.append(line)
-                    return line.strip()
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited {self.process.returncode}: {self.process.stderr.read()}")
+            try:
+                return self.lines.get(timeout=0.1).strip()
+            except queue.Empty:
+                if self.process.poll() is not None and self.lines.empty():
+                    raise AssertionError(f"server exited {self.process.returncode}: {self.stderr_text()}")
         raise AssertionError("server printed nothing in time")
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Sends `sig` and waits; answers the exit status."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            self.process.stdout.close()
-            self.process.stderr.close()
+        return self.process.wait(timeout=timeout)
+
+    def stderr_text(self):
+        """Everything the server wrote to stderr so far (its log)."""
+        self.stderr_file.seek(0)
+        return self.stderr_file.read()
 
     def api(self, token=None):
         return Api(self.url, token or self.token)
