@@ -9,7 +9,7 @@ public let moduleAPIPrefix = "/v1/modules/scaicore"
 
 /// Builds the router with every route and middleware. Tests call it too.
 public func buildRouter(appliance: Appliance, registry: PrometheusCollectorRegistry = .init()) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware(registry: registry))
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())

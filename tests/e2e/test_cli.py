@@ -143,3 +143,21 @@ def test_init_then_admin_commands_then_serve(tmp_path):
         assert cli("admin", "token", "revoke", token_id, "--data-dir", data).returncode != 0
     finally:
         assert server.stop() == 0
+
+
+def test_a_port_in_use_is_one_clear_line_and_the_first_token_is_not_lost(tmp_path):
+    holder = Server(["--ephemeral", "--port", "0"])
+    try:
+        port = holder.url.rsplit(":", 1)[1]
+        data = str(tmp_path / "data")
+        result = cli("serve", "--data-dir", data, "--port", port, timeout=30)
+        assert result.returncode != 0
+        errors = [line for line in result.stderr.splitlines() if line.startswith("scaicore-appliance:")]
+        assert len(errors) == 1 and "in use" in errors[0] and port in errors[0]
+        # The first start created an admin token before the bind failed: it must have been shown.
+        token = result.stdout.strip().splitlines()[-1].split(": ")[-1]
+        assert token.startswith("scai_")
+        listing = cli("admin", "token", "list", "--tenant", "default", "--data-dir", data, check=True).stdout
+        assert "admin" in listing
+    finally:
+        holder.stop()

@@ -43,7 +43,7 @@ public struct CoreService: Sendable {
             renamed.slug = String(core.slug.prefix(55)) + "-" + id.suffix(6).lowercased()
             return try await insert(renamed, context: context)
         } catch StorageError.uniqueViolation {
-            throw ApplianceError(.conflict, code: "slug_taken", "another Core of this tenant already has slug '\(core.slug)'")
+            throw Self.slugTaken(core.slug)
         }
     }
 
@@ -107,7 +107,7 @@ public struct CoreService: Sendable {
                 return core
             }
         } catch StorageError.uniqueViolation {
-            throw ApplianceError(.conflict, code: "slug_taken", "another Core of this tenant already has slug '\(patch.slug ?? "")'")
+            throw Self.slugTaken(patch.slug ?? "")
         }
     }
 
@@ -192,13 +192,16 @@ public struct CoreService: Sendable {
 
     // MARK: helpers
 
+    /// Continues an action the caller began: the Core must still be in the status the action
+    /// left it in. Other changes meanwhile (a PATCH of its name, say) do not stop the action, or
+    /// the Core would be stranded in a transitional status.
     private func moveOn(_ core: Core, to status: CoreStatus, context: ActionContext) async throws -> Core {
         let at = Timestamp.string(now())
         return try await store.write { db in
             guard let current = try CoreRepository.find(db, tenantID: core.tenantID, id: core.id) else {
                 throw ApplianceError.notFound("Core", id: core.id)
             }
-            guard current.version == core.version else { throw Self.lostRace(core.id) }
+            guard current.status == core.status else { throw Self.lostRace(core.id) }
             return try Self.transition(db, current, to: status, context: context, at: at)
         }
     }
@@ -243,6 +246,11 @@ public struct CoreService: Sendable {
                 .conflict, code: "version_conflict", "the request is based on version \(bodyVersion) but the Core is at version \(core.version)",
                 details: .object(["current_version": .integer(core.version)]))
         }
+    }
+
+    static func slugTaken(_ slug: String) -> ApplianceError {
+        ApplianceError(.conflict, code: "slug_taken", "another Core of this tenant already has slug '\(slug)'",
+                       details: .object(["slug": .string(slug)]))
     }
 
     static func lostRace(_ id: String) -> ApplianceError {

@@ -1,18 +1,34 @@
 import Foundation
+import Synchronization
 
 /// Makes identifiers: a kind prefix and a ULID (48-bit millisecond time + 80 random bits,
-/// Crockford base32), so ids of one kind sort by creation time and page stably.
+/// Crockford base32). Ids are monotonic within a process: an id made in the same millisecond as
+/// the previous one is that one plus one, so ids sort in creation order and page stably.
 public enum Identifier {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    /// The last (time, random) pair handed out.
+    private static let last = Mutex<(millis: UInt64, random: UInt128)>((0, 0))
+    private static let randomMask: UInt128 = (1 << 80) - 1
 
     /// A new id such as `core_01JDX3Q8G2N1W5Z8B4V7C6T0RS`.
     public static func make(_ prefix: String, at date: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        let high = UInt64.random(in: 0...UInt64(UInt16.max), using: &generator)
-        let low = generator.next()
-        // 128 bits: 48 time | 16 random | 64 random, written as 26 base32 digits.
-        var value = (UInt128(millis) << 80) | (UInt128(high) << 64) | UInt128(low)
+        let wallClock = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        let (millis, random) = last.withLock { state -> (UInt64, UInt128) in
+            if wallClock <= state.millis {
+                // Same (or an earlier) millisecond: keep order by counting up; carry into time.
+                state.random += 1
+                if state.random > randomMask {
+                    state.random = 0
+                    state.millis += 1
+                }
+            } else {
+                var generator = SystemRandomNumberGenerator()
+                // Leave headroom so that counting up within a millisecond never overflows in practice.
+                state = (wallClock, (UInt128(generator.next() as UInt64) << 15 | UInt128(UInt16.random(in: 0...UInt16.max))) & (randomMask >> 1))
+            }
+            return (state.millis, state.random)
+        }
+        var value = (UInt128(millis) << 80) | random
         var digits = [UInt8](repeating: 0, count: 26)
         for index in stride(from: 25, through: 0, by: -1) {
             digits[index] = alphabet[Int(value & 31)]

@@ -30,7 +30,12 @@ struct APIOperation: Sendable {
         self.requestSchema = request
         self.successStatus = success
         self.successSchema = response
-        self.errorStatuses = errors
+        // Statuses every operation of a kind can answer, so no operation forgets one.
+        var statuses = Set(errors)
+        if permission != nil { statuses.formUnion([401, 403, 503]) }
+        if request != nil { statuses.formUnion([400, 413]) }
+        if conditional { statuses.formUnion([400, 412]) }
+        self.errorStatuses = statuses.sorted()
         self.queryParameters = query
         self.conditional = conditional
     }
@@ -51,8 +56,8 @@ enum APICatalog {
                      success: 201, response: "Core", errors: [400, 401, 403, 409, 413]),
         APIOperation(.get, cores, "listCores", "List the tenant's Cores (cursor pagination, status filter)", tag: "cores",
                      permission: .coresRead, response: "CoreList", errors: [400, 401, 403], query: ["limit", "cursor", "status"]),
-        APIOperation(.get, core, "getCore", "Read a Core with its IR", tag: "cores", permission: .coresRead, response: "Core",
-                     errors: [401, 403, 404]),
+        APIOperation(.get, core, "getCore", "Read a Core with its IR (If-None-Match answers 304)", tag: "cores",
+                     permission: .coresRead, response: "Core", errors: [304, 404]),
         APIOperation(.patch, core, "updateCore", "Change a Core (optimistic concurrency: If-Match or body version)", tag: "cores",
                      permission: .coresWrite, request: "CorePatch", response: "Core", errors: [400, 401, 403, 404, 409, 412, 413],
                      conditional: true),
@@ -66,13 +71,15 @@ enum APICatalog {
                      errors: [400, 401, 403, 404, 409, 412], conditional: true)
     }
 
-    /// The methods served on the path of `requestPath`, empty when no documented path matches it.
+    /// The methods served on the path of `requestPath` (HEAD wherever GET is), empty when no
+    /// documented path matches it.
     static func methods(forPath requestPath: String) -> [HTTPRequest.Method] {
         let segments = requestPath.split(separator: "/", omittingEmptySubsequences: true)
-        return operations.filter { operation in
+        let methods = operations.filter { operation in
             let template = operation.path.split(separator: "/", omittingEmptySubsequences: true)
             return template.count == segments.count
                 && zip(template, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
         }.map(\.method)
+        return methods.contains(.get) ? methods + [.head] : methods
     }
 }

@@ -64,7 +64,9 @@ enum OpenAPIDocument {
             responses[String(operation.successStatus)] = ["description": "success"]
         }
         for status in operation.errorStatuses {
-            responses[String(status)] = ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]
+            responses[String(status)] = status == 304
+                ? ["description": "not modified: the ETag in If-None-Match is current"]
+                : ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]
         }
         result["responses"] = .object(responses)
         return .object(result)

@@ -53,7 +53,7 @@ struct CoreRoutes {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresRead)
         let core = try await cores.get(tenantID: principal.tenantID, id: try coreID(context))
-        if let match = request.headers[.ifNoneMatch], match == CoreView.etag(core) {
+        if Preconditions.ifNoneMatchHits(request, version: core.version) {
             return Response(status: .notModified, headers: [.eTag: CoreView.etag(core)])
         }
         return CoreView.response(core)

@@ -35,16 +35,33 @@ enum CoreView {
     }
 }
 
-/// Conditional request headers.
+/// Conditional request headers (RFC 9110 §13).
 enum Preconditions {
-    /// The version named by `If-Match: "N"` (or `W/"N"`), nil without the header; 400 when it names no version.
+    /// The version named by `If-Match: "N"` (or `W/"N"`); nil without the header or for `*`
+    /// (any current version matches); 400 when it names no version.
     static func ifMatchVersion(_ request: Request) throws -> Int64? {
-        guard var text = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if text.hasPrefix("W/") { text.removeFirst(2) }
-        guard text.count >= 3, text.first == "\"", text.last == "\"", let version = Int64(text.dropFirst().dropLast()) else {
-            throw ApplianceError(.badRequest, code: "invalid_if_match", "If-Match must be an ETag this API served, such as \"3\"")
+        guard let text = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), text != "*" else { return nil }
+        guard let version = version(in: text) else {
+            throw ApplianceError(.badRequest, code: "invalid_if_match", "If-Match must be an ETag this API served, such as \"3\", or *")
         }
         return version
+    }
+
+    /// True when `If-None-Match` names the current version (weak comparison), or is `*`.
+    static func ifNoneMatchHits(_ request: Request, version: Int64) -> Bool {
+        guard let text = request.headers[.ifNoneMatch] else { return false }
+        return text.split(separator: ",").contains { tag in
+            let tag = tag.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || self.version(in: tag) == version
+        }
+    }
+
+    /// `"N"` or `W/"N"` → N.
+    private static func version(in tag: String) -> Int64? {
+        var text = Substring(tag)
+        if text.hasPrefix("W/") { text = text.dropFirst(2) }
+        guard text.count >= 3, text.first == "\"", text.last == "\"" else { return nil }
+        return Int64(text.dropFirst().dropLast())
     }
 }
 

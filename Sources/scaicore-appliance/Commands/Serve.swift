@@ -55,7 +55,9 @@ struct Serve: AsyncParsableCommand {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
             await appliance.shutdown()
-            throw error
+            // The first-start token exists now even though serving failed: show it, or it is lost.
+            if let firstStart, !ephemeral { emitLine("First-start admin token (serving failed, the token is valid): \(firstStart.adminToken)") }
+            throw ListenFailure(host: configuration.httpHost, port: configuration.httpPort, underlying: error)
         }
         logger.info("shutting down: closing storage")
         await appliance.shutdown()
@@ -88,5 +90,24 @@ struct Announcement: Sendable {
             emitLine("  \(firstStart.adminToken)")
             emitLine("Try: curl -H 'Authorization: Bearer \(firstStart.adminToken)' \(url)/v1/modules/scaicore/cores")
         }
+    }
+}
+
+/// Serving failed: names the address and, for the common cases, what to do.
+struct ListenFailure: Error, CustomStringConvertible {
+    let host: String
+    let port: Int
+    let underlying: any Error
+
+    var description: String {
+        if let error = underlying as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE: return "cannot listen on \(host):\(port): the address is in use (choose another with --port or http.port)"
+            case EACCES: return "cannot listen on \(host):\(port): permission denied (ports below 1024 need privileges)"
+            case EADDRNOTAVAIL: return "cannot listen on \(host):\(port): no such local address (check http.host)"
+            default: return "cannot listen on \(host):\(port): \(error)"
+            }
+        }
+        return "serving on \(host):\(port) failed: \(underlying)"
     }
 }
