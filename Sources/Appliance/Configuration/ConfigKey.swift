@@ -78,7 +78,7 @@ extension ConfigKey {
         summary: "How long a connection waits for a lock held by another process (for example an `admin` command) before failing.")
     public static let sqliteReaders = ConfigKey(
         name: "storage.sqlite.readers", type: .integer(1...64), defaultValue: "4",
-        summary: "Read connections serving queries concurrently with the single writer.")
+        summary: "Read connections kept open for queries, which run beside the single writer; the pool grows when more requests read at once.")
     public static let coresMaxIRBytes = ConfigKey(
         name: "cores.max_ir_bytes", type: .integer(1...268_435_456), defaultValue: "1048576",
         summary: "Largest IR bundle a Core may hold, in bytes of JSON. Larger IR is refused with 413.")

@@ -65,27 +65,69 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses JSON text. Throws ``JSONParseError`` when the bytes are not UTF-8 or not JSON.
+    /// Parses JSON text strictly (see ``JSONParser``). Throws ``JSONParseError`` when the bytes
+    /// are not UTF-8 or not JSON.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let data = Data(bytes)
-        guard String(data: data, encoding: .utf8) != nil else { throw .notUTF8 }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw .malformed(underlying ?? context.debugDescription)
-        } catch {
-            throw .malformed("\(error)")
+        let array = Array(bytes)
+        guard array.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) != nil else { throw .notUTF8 }
+        return try JSONParser.parse(array)
+    }
+
+    /// Compact JSON text with sorted keys (stable for hashing and comparisons). Written
+    /// directly rather than through JSONEncoder: this is on every response's path. Non-finite
+    /// doubles, which JSON cannot express, are written as null.
+    public func encodedText() -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private func write(into output: inout [UInt8]) {
+        switch self {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .integer(let value): output.append(contentsOf: String(value).utf8)
+        case .double(let value): output.append(contentsOf: (value.isFinite ? value.description : "null").utf8)
+        case .string(let value): Self.writeString(value, into: &output)
+        case .array(let items):
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                item.write(into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            output.append(UInt8(ascii: "{"))
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                Self.writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                fields[key]?.write(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Compact JSON text with sorted keys (stable for hashing and comparisons).
-    public func encodedText() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps onto JSON.
-        guard let data = try? encoder.encode(self), let text = String(data: data, encoding: .utf8) else { return "null" }
-        return text
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func writeString(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                output.append(contentsOf: "\\u00".utf8)
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
     }
 
     /// The name of this value's JSON type, for error messages ("string", "object", ...).

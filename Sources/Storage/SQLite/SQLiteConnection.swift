@@ -1,8 +1,9 @@
 import CSQLite
 
-/// One SQLite connection with a prepared-statement cache. Not thread-safe: its owner
-/// (``SQLiteStore``) confines it to one serial queue.
-final class SQLiteConnection: SQLConnection {
+/// One SQLite connection with a prepared-statement cache. Used by one thread at a time: its
+/// owner (``SQLiteStore``) confines the writer to a serial queue and checks readers out of a
+/// pool exclusively (SQLite's multi-thread mode allows exactly that).
+final class SQLiteConnection: SQLConnection, @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private static let statementCacheLimit = 256

@@ -20,32 +20,39 @@ public struct SQLiteOptions: Sendable {
     }
 }
 
-/// The embedded ``RelationalStore``: one SQLite file in WAL mode, one writer connection and a
-/// few reader connections, each confined to its own serial queue so that blocking SQLite calls
-/// never run on Swift's cooperative threads.
+/// The embedded ``RelationalStore``: one SQLite file in WAL mode, one writer and a pool of
+/// readers.
+///
+/// Writes run on the writer's own serial queue, so a commit's fsync never blocks Swift's
+/// cooperative threads. Reads in WAL mode never wait for the writer and take microseconds, so
+/// they run inline on the calling task with a reader checked out of the pool: no thread hop.
+/// The pool grows when more tasks read at once than it holds connections.
 public final class SQLiteStore: RelationalStore {
     public let dialect = SQLDialect.sqlite
     public let path: String
+    private let options: SQLiteOptions
     private let writer: ConfinedConnection
-    private let readers: [ConfinedConnection]
-    private let nextReader = Atomic<Int>(0)
+    private let readers = Mutex<ReaderPool>(ReaderPool())
+
+    private struct ReaderPool: ~Copyable {
+        var idle: [SQLiteConnection] = []
+        var closed = false
+    }
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, options: SQLiteOptions = .init()) throws(StorageError) {
         self.path = path
+        self.options = options
         writer = ConfinedConnection(label: "sqlite.writer", connection: try SQLiteConnection(path: path, options: options, queryOnly: false))
-        var readers: [ConfinedConnection] = []
-        for index in 0..<options.readerCount {
-            let connection = try SQLiteConnection(path: path, options: options, queryOnly: true)
-            readers.append(ConfinedConnection(label: "sqlite.reader.\(index)", connection: connection))
-        }
-        self.readers = readers
+        var idle: [SQLiteConnection] = []
+        for _ in 0..<options.readerCount { idle.append(try SQLiteConnection(path: path, options: options, queryOnly: true)) }
+        readers.withLock { $0.idle = idle }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        let reader = readers[Int(UInt(bitPattern: index) % UInt(readers.count))]
-        return try await reader.run { db in try Self.transaction(db, begin: "BEGIN", body) }
+        let connection = try checkOutReader()
+        defer { checkIn(connection) }
+        return try Self.transaction(connection, begin: "BEGIN", body)
     }
 
     @discardableResult
@@ -59,7 +66,27 @@ public final class SQLiteStore: RelationalStore {
 
     public func close() async {
         await writer.close()
-        for reader in readers { await reader.close() }
+        let idle = readers.withLock { pool in
+            pool.closed = true
+            defer { pool.idle.removeAll() }
+            return pool.idle
+        }
+        for connection in idle { connection.close() }
+    }
+
+    private func checkOutReader() throws -> SQLiteConnection {
+        let (connection, closed) = readers.withLock { pool in (pool.idle.popLast(), pool.closed) }
+        if closed { throw StorageError.closed }
+        return try connection ?? SQLiteConnection(path: path, options: options, queryOnly: true)
+    }
+
+    private func checkIn(_ connection: SQLiteConnection) {
+        let keep = readers.withLock { pool in
+            guard !pool.closed else { return false }
+            pool.idle.append(connection)
+            return true
+        }
+        if !keep { connection.close() }
     }
 
     private static func transaction<T>(_ db: SQLiteConnection, begin: String, _ body: (any SQLConnection) throws -> T) throws -> T {

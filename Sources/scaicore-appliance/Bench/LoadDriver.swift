@@ -26,8 +26,9 @@ struct LoadDriver {
             perSecond: Double(count) / seconds,
             p50: sorted.isEmpty ? .zero : sorted[sorted.count / 2],
             p99: sorted.isEmpty ? .zero : sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
-        print(String(format: "%-48@ %10.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors %d",
-                     name as NSString, result.perSecond, result.p50.milliseconds, result.p99.milliseconds, errors))
+        print(name.padding(toLength: 48, withPad: " ", startingAt: 0)
+            + String(format: " %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors %d",
+                     result.perSecond, result.p50.milliseconds, result.p99.milliseconds, errors))
         return result
     }
 
