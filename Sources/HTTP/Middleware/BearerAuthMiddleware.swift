@@ -14,7 +14,6 @@ struct BearerAuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
-        context.logger[metadataKey: "tenant"] = .string(principal.tenantID)
         return try await next(request, context)
     }
 
