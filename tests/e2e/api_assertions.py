@@ -44,3 +44,18 @@ def etag_version(response):
     etag = response.headers.get("etag")
     assert etag and etag.startswith('"') and etag.endswith('"'), f"bad ETag {etag!r}"
     return int(etag.strip('"'))
+
+
+# How to bring a new Core into each status with lifecycle actions.
+SETUP = {"created": [], "running": ["start"], "paused": ["start", "pause"], "stopped": ["start", "stop"]}
+
+
+def core_in(api, status, name=None):
+    """A new Core of the caller's tenant, brought into `status`."""
+    core = api.create_core(name or f"Core {status} {tag()}")
+    for action in SETUP[status]:
+        response = api.post(f"/cores/{core['id']}/{action}")
+        assert response.status_code == 200, response.text
+        core = response.json()
+    assert core["status"] == status
+    return core

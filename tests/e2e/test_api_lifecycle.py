@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from api_assertions import assert_error, etag_version, tag
+from api_assertions import assert_error, core_in, etag_version, tag
 
 ACTIONS = ["start", "stop", "pause", "resume", "restart"]
 
@@ -18,18 +18,6 @@ OUTCOME = {
 # The intermediate statuses each action passes through (recorded in the audit log).
 ROUTE = {"start": ["starting", "running"], "stop": ["stopping", "stopped"], "pause": ["paused"],
          "resume": ["running"], "restart": ["restarting", "running"]}
-# How to bring a new Core into each status.
-SETUP = {"created": [], "running": ["start"], "paused": ["start", "pause"], "stopped": ["start", "stop"]}
-
-
-def core_in(api, status):
-    core = api.create_core(f"Lifecycle {status} {tag()}")
-    for action in SETUP[status]:
-        response = api.post(f"/cores/{core['id']}/{action}")
-        assert response.status_code == 200, response.text
-        core = response.json()
-    assert core["status"] == status
-    return core
 
 
 def audit(api, core_id):

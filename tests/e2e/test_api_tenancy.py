@@ -1,21 +1,10 @@
 """Tenant isolation: another tenant's admin can neither see nor change a Core, on any route; and back."""
 import pytest
 
-from api_assertions import assert_error, missing_core_id, tag
+from api_assertions import assert_error, core_in, missing_core_id, tag
 
 # Where each action is legal, so that a leak across tenants would show as a 200, not a 409.
 LEGAL_FROM = {"start": "created", "stop": "running", "pause": "running", "resume": "paused", "restart": "running"}
-SETUP = {"created": [], "running": ["start"], "paused": ["start", "pause"]}
-
-
-def core_in(api, status, name=None):
-    core = api.create_core(name or f"Tenant {status} {tag()}")
-    for action in SETUP[status]:
-        response = api.post(f"/cores/{core['id']}/{action}")
-        assert response.status_code == 200, response.text
-        core = response.json()
-    assert core["status"] == status
-    return core
 
 
 def all_ids(api, **params):
