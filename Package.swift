@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "scaicore-appliance", targets: ["scaicore-appliance"]),
+        .library(name: "CoreEngine", targets: ["CoreEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

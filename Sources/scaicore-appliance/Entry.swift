@@ -33,7 +33,7 @@ struct ScaicoreAppliance: AsyncParsableCommand {
         commandName: "scaicore-appliance",
         abstract: "Hosts ScaiCore programs (Cores) with persistence, lifecycle and a REST API, in one self-contained box.",
         version: ApplianceVersion.current,
-        subcommands: [Serve.self, Init.self, Admin.self, Bench.self])
+        subcommands: [Serve.self, Init.self, Admin.self, CoreCommands.self, Bench.self])
 }
 
 /// Renders errors as one line.

@@ -11,9 +11,16 @@ import Testing
         #expect(try await t.cores.get(tenantID: t.first.tenantID, id: core.id) == core)
 
         let changed = try await t.cores.update(
-            tenantID: t.first.tenantID, id: core.id, patch: CorePatch(name: "Renamed", ir: ["ir_version": "1.1"]),
+            tenantID: t.first.tenantID, id: core.id, patch: CorePatch(name: "Renamed", ir: TestAppliance.minimalIR(description: "v2")),
             ifMatch: 1, context: t.context(t.first))
-        #expect(changed.name == "Renamed" && changed.version == 2 && changed.irRevision == 2 && changed.irVersion == "1.1")
+        #expect(changed.name == "Renamed" && changed.version == 2 && changed.irRevision == 2 && changed.irVersion == "1.0")
+
+        let refused = await kind {
+            _ = try await t.cores.update(tenantID: t.first.tenantID, id: core.id, patch: CorePatch(ir: ["ir_version": "1.0"]),
+                                         ifMatch: nil, context: t.context(t.first))
+        }
+        #expect(refused == .unprocessable)
+        #expect(try await t.cores.get(tenantID: t.first.tenantID, id: core.id) == changed)
 
         try await t.cores.delete(tenantID: t.first.tenantID, id: core.id, ifMatch: nil, context: t.context(t.first))
         #expect(await kind { _ = try await t.cores.get(tenantID: t.first.tenantID, id: core.id) } == .notFound)

@@ -38,10 +38,18 @@ struct TestAppliance {
         ActionContext(principal: principal, requestID: "req-test", reason: reason)
     }
 
+    /// The smallest bundle that validates: one api flow returning its input.
+    static func minimalIR(description: String = "test") -> JSONValue {
+        [
+            "ir_version": "1.0", "name": "test", "version": "0.1.0", "description": .string(description),
+            "flows": ["main": ["triggers": [["type": "api"]], "steps": [["id": "done", "op": "return", "value": "{{ input }}"]]]],
+        ]
+    }
+
     func create(_ name: String = "Core", by principal: Principal? = nil, slug: String? = nil) async throws -> Core {
         let owner = principal ?? first
         return try await cores.create(
-            CoreDraft(name: name, slug: slug, ir: ["ir_version": "1.0", "flows": [:]]), tenantID: owner.tenantID, context: context(owner))
+            CoreDraft(name: name, slug: slug, ir: Self.minimalIR()), tenantID: owner.tenantID, context: context(owner))
     }
 }
 

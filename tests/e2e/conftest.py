@@ -20,7 +20,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("SCAICORE_BIN", str(REPO / ".build" / "debug" / "scaicore-appliance"))
 API = "/v1/modules/scaicore"
 SYSTEM_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json")
-MINIMAL_IR = {"ir_version": "1.0", "name": "test", "version": "0.1.0", "flows": {}}
+# The smallest bundle that validates: one api flow that returns its input.
+MINIMAL_IR = {"ir_version": "1.0", "name": "test", "version": "0.1.0",
+              "flows": {"main": {"triggers": [{"type": "api"}], "steps": [{"id": "done", "op": "return", "value": "{{ input }}"}]}}}
 
 
 def cli(*args, env=None, timeout=60, check=False):

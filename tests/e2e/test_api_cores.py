@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from api_assertions import assert_error, etag_version, missing_core_id, tag
-from conftest import API, MINIMAL_IR, create_tenant, issue_token
+from conftest import API, MINIMAL_IR, create_tenant, issue_token, snapshot
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -83,25 +83,30 @@ def test_patch_fields_and_ir_revision(admin):
     assert body["slug"] == core["slug"], "renaming must not change the slug"
     assert body["updated_at"] >= core["updated_at"] and body["created_at"] == core["created_at"]
 
-    new_ir = {**MINIMAL_IR, "ir_version": "1.1", "flows": {"main": {"steps": []}}}
+    new_ir = {**MINIMAL_IR, "description": "second revision"}
     changed = admin.patch(url, json={"ir": new_ir})
     assert changed.status_code == 200, changed.text
     body = changed.json()
-    assert body["ir"] == new_ir and body["ir_revision"] == 2 and body["ir_version"] == "1.1" and body["version"] == 3
+    assert body["ir"] == new_ir and body["ir_revision"] == 2 and body["ir_version"] == "1.0" and body["version"] == 3
 
     # The same IR again changes nothing: no new revision, no new version.
     same = admin.patch(url, json={"ir": new_ir})
     assert same.status_code == 200 and same.json()["ir_revision"] == 2 and same.json()["version"] == 3
     assert etag_version(same) == 3
 
-    # An IR without ir_version clears the field.
-    bare = admin.patch(url, json={"ir": {"flows": {}}})
-    assert bare.json()["ir_version"] is None and bare.json()["ir_revision"] == 3
+    # An IR that cannot run is refused with every problem; nothing changes.
+    refused = admin.patch(url, json={"ir": {**MINIMAL_IR, "ir_version": "1.1"}})
+    error = assert_error(refused, 422, "invalid_ir")
+    assert error["details"]["problems"] == [{"path": "ir_version", "message": "unsupported ir_version '1.1': this engine reads 1.x up to 1.0"}]
+    assert admin.get(url).json()["ir"] == new_ir
+
+    third = {**MINIMAL_IR, "description": "third"}
+    assert admin.patch(url, json={"ir": third}).json()["ir_revision"] == 3
 
     # identity_mode and slug can change too; everything persists.
     admin.patch(url, json={"identity_mode": "delegated", "slug": f"re-{tag()}"}).raise_for_status()
     stored = admin.get(url).json()
-    assert stored["name"] == "Renamed" and stored["plugins"] == ["a", "b-2"] and stored["ir"] == {"flows": {}}
+    assert stored["name"] == "Renamed" and stored["plugins"] == ["a", "b-2"] and stored["ir"] == third
     assert stored["identity_mode"] == "delegated" and stored["slug"].startswith("re-") and stored["version"] == 5
 
 
@@ -384,3 +389,18 @@ def test_unknown_core_in_every_core_route_is_404(admin):
     assert_error(admin.get(f"/cores/{missing}"), 404, "not_found")
     assert_error(admin.patch(f"/cores/{missing}", json={"name": "x"}), 404, "not_found")
     assert_error(admin.delete(f"/cores/{missing}"), 404, "not_found")
+
+
+def test_an_ir_that_cannot_run_is_refused_with_every_problem(admin):
+    before = snapshot(admin)
+    broken = {**MINIMAL_IR, "flows": {"main": {"triggers": [{"type": "api"}], "steps": [
+        {"id": "a", "op": "set", "var": "x", "value": "{{ missing }}"},
+        {"id": "a", "op": "teleport"},
+        {"id": "c", "op": "if", "cond": "x >", "then": [{"id": "d", "op": "log", "message": "hi"}]},
+    ]}}}
+    error = assert_error(admin.post("/cores", json={"name": "broken", "ir": broken}), 422, "invalid_ir")
+    problems = {(p["path"], p["message"].split(":")[0]) for p in error["details"]["problems"]}
+    assert ("flows.main.steps[0].value", "undefined variable 'missing'") in problems
+    assert ("flows.main.steps[1].op", "unknown op 'teleport'") in problems
+    assert ("flows.main.steps[2].cond", "bad expression") in problems
+    assert snapshot(admin) == before

@@ -1,5 +1,6 @@
 """Error answers over HTTP: 401, 403 (the permission matrix), 404, 405, request ids, bad input (400/413) that
 changes nothing, and the JSON error shape of each."""
+import json
 import time
 
 import pytest
@@ -327,19 +328,25 @@ def test_bad_input_changes_nothing(admin, victim, case):
     assert snapshot(admin) == before
 
 
+def padded_ir(size):
+    """A valid bundle whose compact JSON (sorted keys, as the server measures it) is `size` bytes."""
+    base = {**MINIMAL_IR, "description": ""}
+    compact = json.dumps(base, separators=(",", ":"), sort_keys=True)
+    return {**base, "description": "x" * (size - len(compact))}
+
+
 def test_ir_limit_boundary(admin):
-    # The server measures the IR as compact JSON: {"pad":"xxx…"} is len(pad) + 10 bytes.
-    at_limit = admin.post("/cores", json={"name": f"ir at limit {tag()}", "ir": {"pad": "x" * (MAX_IR - 10)}})
+    at_limit = admin.post("/cores", json={"name": f"ir at limit {tag()}", "ir": padded_ir(MAX_IR)})
     assert at_limit.status_code == 201, at_limit.text[:300]
     before = snapshot(admin)
-    error = assert_error(admin.post("/cores", json={"name": "ir over limit", "ir": {"pad": "x" * (MAX_IR - 9)}}), 413, "ir_too_large")
+    error = assert_error(admin.post("/cores", json={"name": "ir over limit", "ir": padded_ir(MAX_IR + 1)}), 413, "ir_too_large")
     assert error["details"]["size"] == MAX_IR + 1
     assert snapshot(admin) == before
     admin.delete(f"/cores/{at_limit.json()['id']}")
 
 
 def test_body_limit_boundary(admin):
-    core_json = b'{"name": "body at limit", "ir": {}}'
+    core_json = json.dumps({"name": "body at limit", "ir": MINIMAL_IR}).encode()
     at_limit = admin.post("/cores", data=core_json + b" " * (MAX_BODY - len(core_json)))
     assert at_limit.status_code == 201, at_limit.text[:300]
     before = snapshot(admin)

@@ -13,7 +13,7 @@ from conftest import BIN, Server, cli
 COMMANDS = [
     [], ["serve"], ["init"], ["admin"], ["admin", "tenant"], ["admin", "tenant", "create"], ["admin", "tenant", "list"],
     ["admin", "token"], ["admin", "token", "create"], ["admin", "token", "list"], ["admin", "token", "revoke"],
-    ["bench"], ["bench", "api"],
+    ["core"], ["core", "validate"], ["bench"], ["bench", "api"],
 ]
 
 
@@ -161,3 +161,25 @@ def test_a_port_in_use_is_one_clear_line_and_the_first_token_is_not_lost(tmp_pat
         assert "admin" in listing
     finally:
         holder.stop()
+
+
+def test_core_validate_accepts_the_valid_fixtures_and_names_every_problem(tmp_path):
+    from conftest import REPO
+    bundles = sorted(str(p) for p in (REPO / "fixtures" / "bundles").glob("*.json"))
+    assert bundles
+    result = cli("core", "validate", *bundles)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": valid (") == len(bundles)
+
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"ir_version": "2.0", "name": "b", "version": "1", "flows": {
+        "main": {"triggers": [{"type": "api"}], "steps": [{"id": "a", "op": "log", "message": "{{ ghost }}"}]}}}))
+    result = cli("core", "validate", bundles[0], str(broken))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert f"{bundles[0]}: valid" in lines[0]
+    assert f"{broken}: ir_version: unsupported ir_version '2.0': this engine reads 1.x up to 1.0" in lines
+    assert f"{broken}: flows.main.steps[0].message: undefined variable 'ghost'" in lines
+
+    missing = cli("core", "validate", str(tmp_path / "nope.json"))
+    assert missing.returncode != 0 and "cannot read" in missing.stderr

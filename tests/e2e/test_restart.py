@@ -6,7 +6,7 @@ import threading
 
 import requests
 
-from conftest import Server, snapshot
+from conftest import MINIMAL_IR, Server, snapshot
 
 
 def start(data_dir):
@@ -89,7 +89,7 @@ def test_sigterm_finishes_in_flight_requests_and_loses_nothing_acknowledged(tmp_
         while not stop.is_set():
             n += 1
             try:
-                response = session.post(f"{url}/v1/modules/scaicore/cores", json={"name": f"w{worker}-{n}", "ir": {"ir_version": "1.0"}}, timeout=10)
+                response = session.post(f"{url}/v1/modules/scaicore/cores", json={"name": f"w{worker}-{n}", "ir": MINIMAL_IR}, timeout=10)
             except requests.RequestException:
                 return  # the listener closed: expected once shutdown begins
             if response.status_code == 201:

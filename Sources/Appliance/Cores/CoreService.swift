@@ -220,7 +220,8 @@ public struct CoreService: Sendable {
         return next
     }
 
-    /// Checks the IR's shape and size; answers its `ir_version` when it declares one.
+    /// Checks the IR's shape and size, then validates it as a bundle (docs/ir.md): 422 with
+    /// every problem at its JSON path when it cannot run. Answers its `ir_version`.
     private func checkIR(_ ir: JSONValue) throws -> String? {
         guard case .object(let fields) = ir else {
             throw ApplianceError.invalidRequest([FieldProblem("ir", "expected a JSON object, got \(ir.typeName)")])
@@ -231,7 +232,20 @@ public struct CoreService: Sendable {
                 .payloadTooLarge, code: "ir_too_large", "the IR is \(size) bytes; this appliance accepts at most \(maxIRBytes) (cores.max_ir_bytes)",
                 details: .object(["size": .integer(Int64(size)), "limit": .integer(Int64(maxIRBytes))]))
         }
+        do {
+            _ = try BundleDecoder.decode(ir)
+        } catch {
+            throw Self.invalidIR(error.problems)
+        }
         return fields["ir_version"]?.stringValue
+    }
+
+    static func invalidIR(_ problems: [IRProblem]) -> ApplianceError {
+        let first = problems.prefix(3).map(\.description).joined(separator: "; ")
+        return ApplianceError(
+            .unprocessable, code: "invalid_ir",
+            "the IR cannot run: \(problems.count) problem\(problems.count == 1 ? "" : "s") (\(first)\(problems.count > 3 ? "; ..." : ""))",
+            details: .object(["problems": .array(problems.map { .object(["path": .string($0.path), "message": .string($0.message)]) })]))
     }
 
     private static func checkVersion(_ core: Core, ifMatch: Int64?, bodyVersion: Int64?) throws {

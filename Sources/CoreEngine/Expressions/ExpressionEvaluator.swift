@@ -147,7 +147,10 @@ public struct ExpressionEvaluator {
             case .multiply: result = a.multipliedReportingOverflow(by: b)
             case .divide:
                 guard b != 0 else { throw ExpressionError("division by zero") }
-                if a % b == 0 {
+                // Int64.min / -1 overflows; so does Int64.min % -1 (the remainder check traps with %).
+                let (remainder, overflow) = a.remainderReportingOverflow(dividingBy: b)
+                guard !overflow else { throw ExpressionError("integer overflow in \(op.rawValue)") }
+                if remainder == 0 {
                     result = a.dividedReportingOverflow(by: b)
                 } else {
                     return .double(Double(a) / Double(b))
