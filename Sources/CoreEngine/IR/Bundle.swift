@@ -1,5 +1,5 @@
 /// A decoded, validated IR bundle: the program a Core runs (docs/ir.md).
-public struct Bundle: Sendable {
+public struct IRBundle: Sendable {
     public let irVersion: IRVersion
     public let name: String
     public let version: String

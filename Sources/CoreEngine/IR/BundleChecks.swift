@@ -5,7 +5,7 @@ enum BundleChecks {
     /// Variables every flow can read.
     static let builtins: Set<String> = ["input", "trigger", "run", "env"]
 
-    static func check(_ bundle: Bundle, problems: inout [IRProblem]) {
+    static func check(_ bundle: IRBundle, problems: inout [IRProblem]) {
         for name in bundle.flows.keys.sorted() {
             guard let flow = bundle.flows[name] else { continue }
             var ids: Set<String> = []
@@ -19,13 +19,13 @@ enum BundleChecks {
             _ = walk(flow.steps, scope: scope, bundle: bundle, ids: &ids, problems: &problems)
         }
         for type in bundle.entities.keys.sorted() {
-            if let entity = bundle.entities[type] { expression(entity.key, "entities.\(type).key", scope: builtins, &problems) }
+            if let entity = bundle.entities[type] { expression(entity.key, "entities.\(type).key", scope: ["input"], &problems) }
         }
         checkCallCycles(bundle, &problems)
     }
 
     /// Checks a block; answers the names it defines (visible to the steps after it).
-    private static func walk(_ steps: [Step], scope: Set<String>, bundle: Bundle, ids: inout Set<String>, problems: inout [IRProblem]) -> Set<String> {
+    private static func walk(_ steps: [Step], scope: Set<String>, bundle: IRBundle, ids: inout Set<String>, problems: inout [IRProblem]) -> Set<String> {
         var scope = scope
         var defined: Set<String> = []
         func define(_ name: String?) {
@@ -118,7 +118,7 @@ enum BundleChecks {
     }
 
     /// Reports each cycle of `call` steps once, at the call that closes it.
-    private static func checkCallCycles(_ bundle: Bundle, _ problems: inout [IRProblem]) {
+    private static func checkCallCycles(_ bundle: IRBundle, _ problems: inout [IRProblem]) {
         var calls: [String: [(flow: String, path: String)]] = [:]
         for (name, flow) in bundle.flows { calls[name] = callSites(flow.steps) }
         var finished: Set<String> = []

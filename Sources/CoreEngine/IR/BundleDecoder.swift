@@ -1,18 +1,18 @@
-/// Turns JSON into a ``Bundle``, or into the complete list of problems that keep it from running.
+/// Turns JSON into a ``IRBundle``, or into the complete list of problems that keep it from running.
 ///
 /// The decoder reads the structure (fields, types, ops, expressions, templates, durations, cron
 /// schedules) and ``BundleChecks`` then checks what needs the whole bundle (variables in scope,
 /// model aliases, plugins, flows called and call cycles, duplicate step ids).
 public enum BundleDecoder {
     /// Parses and validates bundle JSON text.
-    public static func decode(_ bytes: some Collection<UInt8>) throws(IRValidationError) -> Bundle {
+    public static func decode(_ bytes: some Collection<UInt8>) throws(IRValidationError) -> IRBundle {
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch { throw IRValidationError(problems: [IRProblem("$", error.description)]) }
         return try decode(json)
     }
 
     /// Validates a bundle given as a JSON value.
-    public static func decode(_ json: JSONValue) throws(IRValidationError) -> Bundle {
+    public static func decode(_ json: JSONValue) throws(IRValidationError) -> IRBundle {
         var reader = Reader()
         let bundle = reader.bundle(json)
         if let bundle { BundleChecks.check(bundle, problems: &reader.problems) }
@@ -26,7 +26,7 @@ public enum BundleDecoder {
 private struct Reader {
     var problems: [IRProblem] = []
 
-    mutating func bundle(_ json: JSONValue) -> Bundle? {
+    mutating func bundle(_ json: JSONValue) -> IRBundle? {
         guard var object = IRObject(json, path: "", problems: &problems) else { return nil }
         var version: IRVersion?
         if let text = object.string("ir_version", required: true, &problems) {
@@ -83,7 +83,7 @@ private struct Reader {
         object.finish(&problems)
         // Even when the header is unreadable (problems are recorded then, so the bundle is
         // refused), the flows are returned so that the whole-bundle checks report their problems too.
-        return Bundle(irVersion: version ?? .engine, name: name ?? "", version: bundleVersion ?? "", description: description,
+        return IRBundle(irVersion: version ?? .engine, name: name ?? "", version: bundleVersion ?? "", description: description,
                       models: models, plugins: plugins, entities: entities, limits: limits, flows: flows)
     }
 

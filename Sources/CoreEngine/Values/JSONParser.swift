@@ -39,25 +39,32 @@ struct JSONParser {
 
     private mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var fields: [String: JSONValue] = [:]
         skipWhitespace()
-        if peek() == UInt8(ascii: "}") { index += 1; return .object(fields) }
+        if peek() == UInt8(ascii: "}") { index += 1; return .object([:]) }
+        // Members are collected first so that the dictionary is sized once.
+        var members: [(key: String, offset: Int, value: JSONValue)] = []
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
             let keyOffset = index
             let key = try string()
-            guard fields[key] == nil else { throw JSONParseError.malformed("duplicate key \"\(key)\" at byte \(keyOffset)") }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after an object key")
             skipWhitespace()
-            fields[key] = try value(depth: depth + 1)
+            members.append((key, keyOffset, try value(depth: depth + 1)))
             skipWhitespace()
             guard let next = peek() else { throw failure("unexpected end of input in an object") }
             index += 1
-            if next == UInt8(ascii: "}") { return .object(fields) }
+            if next == UInt8(ascii: "}") { break }
             guard next == UInt8(ascii: ",") else { index -= 1; throw failure("expected ',' or '}' in an object") }
         }
+        var fields = [String: JSONValue](minimumCapacity: members.count)
+        for member in members {
+            guard fields.updateValue(member.value, forKey: member.key) == nil else {
+                throw JSONParseError.malformed("duplicate key \"\(member.key)\" at byte \(member.offset)")
+            }
+        }
+        return .object(fields)
     }
 
     private mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -78,6 +85,14 @@ struct JSONParser {
 
     private mutating func string() throws(JSONParseError) -> String {
         index += 1  // opening quote
+        // Fast path: no escapes and no control characters before the closing quote.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let text = String(decoding: bytes[index..<end], as: UTF8.self)
+            index = end + 1
+            return text
+        }
         var utf8: [UInt8] = []
         while true {
             guard let byte = peek() else { throw failure("unterminated string") }

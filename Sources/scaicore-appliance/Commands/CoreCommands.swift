@@ -11,7 +11,7 @@ struct CoreCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate IR bundle files; prints every problem as PATH: MESSAGE and exits 1 if any file has one.")
 
-        @Argument(help: "Bundle files (JSON).") var files: [String]
+        @Argument(help: "IRBundle files (JSON).") var files: [String]
 
         func run() async throws {
             var failed = false
