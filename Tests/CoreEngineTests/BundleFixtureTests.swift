@@ -140,6 +140,28 @@ import Testing
         }
     }
 
+    @Test func typeErrorsThatDoNotDependOnVariablesAreFoundBeforeRunning() {
+        let json: JSONValue = [
+            "ir_version": "1.0", "name": "n", "version": "1",
+            "flows": ["main": ["triggers": [["type": "api"]], "steps": [
+                ["id": "a", "op": "set", "var": "x", "value": "{{ input.n + ('a' - 1) }}"],
+                ["id": "b", "op": "if", "cond": "len(input, 2) > 1 / 0", "then": [["id": "c", "op": "return", "value": "{{ upper(3) }}"]]],
+                ["id": "d", "op": "return", "value": "{{ input.n + 1 }}"],
+            ]]],
+        ]
+        #expect {
+            _ = try BundleDecoder.decode(json)
+        } throws: { error in
+            guard let error = error as? IRValidationError else { return false }
+            return Set(error.problems.map(\.description)) == [
+                "flows.main.steps[0].value: bad expression: '-' needs numbers, got string and number",
+                "flows.main.steps[1].cond: bad expression: len takes 1 arguments, got 2",
+                "flows.main.steps[1].cond: bad expression: division by zero",
+                "flows.main.steps[1].then[0].value: bad expression: upper: argument 1 must be a string, got number",
+            ]
+        }
+    }
+
     @Test func aBundleThatIsNotJSONIsOneProblem() {
         #expect(throws: IRValidationError.self) { try BundleDecoder.decode(Array("{".utf8)) }
     }

@@ -69,6 +69,31 @@ private func flow(_ steps: [JSONValue]) -> JSONValue { ["triggers": [["type": "a
         #expect(output == ["approved", "rejected"])
     }
 
+    @Test func aCheckpointInsideACalledFlowInsideALoopRoundTrips() async throws {
+        let engine = Engine(bundle: try bundle([
+            "main": flow([
+                ["id": "init", "op": "set", "var": "out", "value": []],
+                ["id": "each", "op": "for_each", "items": "input", "as": "x", "steps": [
+                    ["id": "sub", "op": "call", "flow": "ask", "input": ["who": "{{ x }}"], "out": "r"],
+                    ["id": "add", "op": "set", "var": "out", "value": "{{ out + [r] }}"],
+                ]],
+                ["id": "ret", "op": "return", "value": "{{ out }}"],
+            ]),
+            "ask": flow([
+                ["id": "q", "op": "checkpoint", "kind": "input", "title": "Tell {{ input.who }}", "assignee": "default", "out": "a"],
+                ["id": "r", "op": "return", "value": "{{ input.who + ':' + a.data.answer }}"],
+            ]),
+        ]))
+        let answer = { (text: String) -> Resolution in
+            .checkpoint(["decision": "submitted", "approved": true, "data": ["answer": .string(text)], "comment": nil, "by": ["u"], "timed_out": false])
+        }
+        let host = TestHost()
+        let result = try await Driver(engine: engine).run(flow: "main", input: ["ann", "bob"], resolutions: [answer("yes"), answer("no")], host: host)
+        guard case .completed(let output) = result.outcome else { Issue.record("\(result.outcome)"); return }
+        #expect(output == ["ann:yes", "bob:no"])
+        #expect(host.journalKeys == ["each[0]/sub/q", "each[1]/sub/q"])
+    }
+
     @Test func aTimerSuspensionNamesItsTime() async throws {
         let engine = Engine(bundle: try bundle(["main": flow([["id": "nap", "op": "sleep", "duration": "PT1H"]])]))
         let host = TestHost()

@@ -105,6 +105,39 @@ enum BundleChecks {
         for function in expression.functions.sorted() where ExpressionFunctions.arities[function] == nil {
             problems.append(IRProblem(path, "bad expression: unknown function '\(function)'"))
         }
+        for message in knowableErrors(expression) { problems.append(IRProblem(path, "bad expression: \(message)")) }
+    }
+
+    /// Errors that do not depend on any variable: calls with the wrong number of arguments, and
+    /// the evaluation errors of parts made of constants only (`'a' - 1`, `1 / 0`).
+    static func knowableErrors(_ expression: Expression) -> [String] {
+        var errors: [String] = []
+        func visit(_ node: Expression) {
+            if case .call(let name, let arguments) = node, let arity = ExpressionFunctions.arities[name], !arity.contains(arguments.count) {
+                let expected = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)"
+                errors.append("\(name) takes \(expected) arguments, got \(arguments.count)")
+                arguments.forEach(visit)
+                return
+            }
+            if node.variables.isEmpty, node.functions.allSatisfy({ ExpressionFunctions.arities[$0] != nil }) {
+                if case .literal = node { return }
+                do { _ = try ExpressionEvaluator.evaluate(node, variables: [:]) } catch { errors.append(error.message) }
+                return
+            }
+            switch node {
+            case .literal, .variable: break
+            case .member(let base, _): visit(base)
+            case .index(let base, let index): visit(base); visit(index)
+            case .array(let items): items.forEach(visit)
+            case .object(let fields): fields.forEach { visit($0.1) }
+            case .unary(_, let operand): visit(operand)
+            case .binary(_, let left, let right): visit(left); visit(right)
+            case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
+            case .call(_, let arguments): arguments.forEach(visit)
+            }
+        }
+        visit(expression)
+        return errors
     }
 
     private static func template(_ template: Template, _ path: String, scope: Set<String>, _ problems: inout [IRProblem]) {
