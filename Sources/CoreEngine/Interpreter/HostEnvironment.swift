@@ -7,6 +7,11 @@ import Foundation
 /// error's description (retries, if any, are the host's business, inside the call). Effectful
 /// calls are made at most once per journal key: the engine consults ``journal`` first and records
 /// the result after the call returns.
+///
+/// Two things the host provides outside this protocol: environment (secret) values arrive
+/// decrypted in ``Engine/RunContext/env`` and are visible to the program as `env`; entity
+/// placement and per-entity ordering belong to the host's dispatcher, which asks
+/// ``Engine/entityKey(flow:input:)`` before it invokes an entity-keyed flow.
 public protocol HostEnvironment: Sendable {
     /// The run's journal of effect results, by deterministic step key.
     var journal: any Journal { get }
