@@ -4,7 +4,7 @@
 extension EngineState {
     /// The state as compact JSON bytes.
     public func encoded() -> [UInt8] {
-        json.encodedBytes()
+        json.encodedBytes(sortedKeys: false)
     }
 
     /// Reads a state written by ``encoded()``; throws when the bytes are not such a state.

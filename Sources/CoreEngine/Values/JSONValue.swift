@@ -81,14 +81,16 @@ extension JSONValue {
     }
 
     /// The same compact JSON as ``encodedText()``, as UTF-8 bytes (no String in between).
-    public func encodedBytes() -> [UInt8] {
+    /// `sortedKeys: false` writes object members in dictionary order: faster, for data whose
+    /// bytes need not be stable (stored engine state).
+    public func encodedBytes(sortedKeys: Bool = true) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        write(into: &output)
+        write(into: &output, sortedKeys: sortedKeys)
         return output
     }
 
-    private func write(into output: inout [UInt8]) {
+    private func write(into output: inout [UInt8], sortedKeys: Bool) {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
@@ -99,16 +101,23 @@ extension JSONValue {
             output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                item.write(into: &output)
+                item.write(into: &output, sortedKeys: sortedKeys)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let fields):
             output.append(UInt8(ascii: "{"))
-            for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(field.key, into: &output)
+            var first = true
+            func member(_ key: String, _ value: JSONValue) {
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                Self.writeString(key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                field.value.write(into: &output)
+                value.write(into: &output, sortedKeys: sortedKeys)
+            }
+            if sortedKeys {
+                for field in fields.sorted(by: { $0.key < $1.key }) { member(field.key, field.value) }
+            } else {
+                for (key, value) in fields { member(key, value) }
             }
             output.append(UInt8(ascii: "}"))
         }

@@ -39,6 +39,25 @@ struct BenchEngine: AsyncParsableCommand {
         // Each run executes 20 top-level steps plus the then-step of every even value.
         executed = runs * 20 + runs * (0..<9).filter { (7 * ($0 + 1) + $0) % 2 == 0 }.count
         print(String(format: "pure steps: %.0f steps/s (%d runs of %d steps in %.2f s) — target >= 1,000,000", Double(executed) / elapsed, runs, executed / max(runs, 1), elapsed))
+        // Reference in the same run: the same 20 expressions evaluated directly, without the interpreter.
+        let expressions = try (0..<9).flatMap { index in
+            [try ExpressionParser.parse("input.n * \(index + 1) + \(index)"), try ExpressionParser.parse("v\(index) % 2 == 0 && input.flag")]
+        } + [try ExpressionParser.parse("true"), try ExpressionParser.parse("v8")]
+        var evaluations = 0
+        let referenceStart = clock.now
+        while clock.now - referenceStart < .milliseconds(Int(seconds * 1000)) {
+            for _ in 0..<100 {
+                var variables: [String: JSONValue] = ["input": ["n": 7, "flag": true]]
+                for (position, expression) in expressions.enumerated() {
+                    let value = try ExpressionEvaluator.evaluate(expression, variables: variables)
+                    if position % 2 == 0 { variables["v\(position / 2)"] = value }
+                }
+                evaluations += expressions.count
+            }
+        }
+        let referenceRate = Double(evaluations) / (clock.now - referenceStart).seconds
+        print(String(format: "  reference: the same expressions evaluated directly: %.0f/s; interpreter overhead factor %.2f",
+                     referenceRate, referenceRate / (Double(executed) / elapsed)))
 
         // 2. State round trip: a run suspended with 100 variables.
         var suspendSteps: [JSONValue] = (0..<100).map { ["id": .string("v\($0)"), "op": "set", "var": .string("var\($0)"), "value": .string("value number \($0)")] }
@@ -57,7 +76,30 @@ struct BenchEngine: AsyncParsableCommand {
             trips += 1
         }
         let perTrip = (clock.now - tripStart).seconds / Double(trips) * 1e6
-        print(String(format: "state round trip (100 variables): %.1f µs encode+decode, %d bytes — target < 50 µs", perTrip, size))
+        let stored = state.encoded()
+        let encodeStart = clock.now
+        for _ in 0..<trips { _ = state.encoded() }
+        let encodeTime = (clock.now - encodeStart).seconds / Double(trips) * 1e6
+        let decodeStart = clock.now
+        for _ in 0..<trips { _ = try EngineState(encoded: stored) }
+        let decodeTime = (clock.now - decodeStart).seconds / Double(trips) * 1e6
+        print(String(format: "state round trip (100 variables): %.1f µs encode+decode (encode %.1f, decode %.1f), %d bytes — target < 50 µs",
+                     perTrip, encodeTime, decodeTime, size))
+        // Reference in the same run: Foundation's JSONEncoder/JSONDecoder over the same state (it is Codable).
+        let encoder = JSONEncoder()
+        let decoder = JSONDecoder()
+        var codableTrips = 0
+        var codableSize = 0
+        let codableStart = clock.now
+        while clock.now - codableStart < .milliseconds(Int(seconds * 1000)) {
+            let data = try encoder.encode(state)
+            codableSize = data.count
+            _ = try decoder.decode(EngineState.self, from: data)
+            codableTrips += 1
+        }
+        let codablePerTrip = (clock.now - codableStart).seconds / Double(codableTrips) * 1e6
+        print(String(format: "  reference: JSONEncoder+JSONDecoder of the same state: %.1f µs, %d bytes (%.1fx slower)",
+                     codablePerTrip, codableSize, codablePerTrip / perTrip))
     }
 
     private func bundle(_ steps: [JSONValue]) -> JSONValue {
