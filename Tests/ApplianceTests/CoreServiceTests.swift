@@ -22,6 +22,14 @@ import Testing
         #expect(refused == .unprocessable)
         #expect(try await t.cores.get(tenantID: t.first.tenantID, id: core.id) == changed)
 
+        // Each IR revision is kept; a lifecycle transition adds none.
+        _ = try await t.cores.perform(.start, tenantID: t.first.tenantID, id: core.id, ifMatch: nil, context: t.context(t.first))
+        let revisions = try await t.appliance.store.read { db in
+            try db.query("SELECT revision, ir_source FROM mod_scaicore_core_versions WHERE core_id = ? ORDER BY revision", [.text(core.id)])
+        }
+        #expect(try revisions.map { try $0.integer("revision") } == [1, 2])
+        #expect(try revisions.map { try JSONValue.parse(Array(try $0.text("ir_source").utf8)) } == [TestAppliance.minimalIR(), TestAppliance.minimalIR(description: "v2")])
+
         try await t.cores.delete(tenantID: t.first.tenantID, id: core.id, ifMatch: nil, context: t.context(t.first))
         #expect(await kind { _ = try await t.cores.get(tenantID: t.first.tenantID, id: core.id) } == .notFound)
     }

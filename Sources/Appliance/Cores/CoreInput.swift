@@ -22,17 +22,11 @@ public struct CoreDraft: Sendable {
     /// Reads a create request body. Throws 400 naming every bad or unknown field.
     public init(json: JSONValue) throws(ApplianceError) {
         var reader = FieldReader(json)
-        let name = reader.string("name", required: true, maxLength: 200)
-        let slug = reader.string("slug", maxLength: 63)
-        let ir = reader.object("ir", required: true)
-        let runtimeConfig = reader.object("runtime_config")
-        let identityMode = CoreInputRules.identityMode(&reader)
-        let plugins = reader.stringArray("plugins")
-        CoreInputRules.check(slug: slug, plugins: plugins, environmentIn: &reader)
+        let fields = CoreInputRules.read(&reader, required: true)
         try reader.finish()
-        guard let name, let ir else { throw ApplianceError.invalidRequest(reader.problems) }
-        self.init(name: name, slug: slug, ir: ir, runtimeConfig: runtimeConfig ?? .object([:]),
-                  identityMode: identityMode ?? .service, plugins: plugins ?? [])
+        guard let name = fields.name, let ir = fields.ir else { throw ApplianceError.invalidRequest(reader.problems) }
+        self.init(name: name, slug: fields.slug, ir: ir, runtimeConfig: fields.runtimeConfig ?? .object([:]),
+                  identityMode: fields.identityMode ?? .service, plugins: fields.plugins ?? [])
     }
 }
 
@@ -61,14 +55,8 @@ public struct CorePatch: Sendable {
     /// Reads a PATCH body. Throws 400 naming every bad or unknown field.
     public init(json: JSONValue) throws(ApplianceError) {
         var reader = FieldReader(json)
-        name = reader.string("name", maxLength: 200)
-        slug = reader.string("slug", maxLength: 63)
-        ir = reader.object("ir")
-        runtimeConfig = reader.object("runtime_config")
-        identityMode = CoreInputRules.identityMode(&reader)
-        plugins = reader.stringArray("plugins")
+        self = CoreInputRules.read(&reader, required: false)
         expectedVersion = reader.integer("version")
-        CoreInputRules.check(slug: slug, plugins: plugins, environmentIn: &reader)
         try reader.finish()
     }
 
@@ -79,6 +67,16 @@ public struct CorePatch: Sendable {
 
 /// Field rules shared by create and change.
 enum CoreInputRules {
+    /// Reads the fields a create and a change share; `required` makes `name` and `ir` required.
+    static func read(_ reader: inout FieldReader, required: Bool) -> CorePatch {
+        let fields = CorePatch(
+            name: reader.string("name", required: required, maxLength: 200), slug: reader.string("slug", maxLength: 63),
+            ir: reader.object("ir", required: required), runtimeConfig: reader.object("runtime_config"),
+            identityMode: identityMode(&reader), plugins: reader.stringArray("plugins"))
+        check(slug: fields.slug, plugins: fields.plugins, environmentIn: &reader)
+        return fields
+    }
+
     static func identityMode(_ reader: inout FieldReader) -> IdentityMode? {
         guard let text = reader.string("identity_mode") else { return nil }
         guard let mode = IdentityMode(rawValue: text) else {

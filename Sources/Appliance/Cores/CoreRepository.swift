@@ -63,14 +63,28 @@ enum CoreRepository {
         return try db.execute("DELETE FROM mod_scaicore_cores WHERE tenant_id = ? AND id = ?", [.text(tenantID), .text(id)]) == 1
     }
 
+    /// Keeps the Core's current IR as revision `core.irRevision`, copied from its row (the IR is
+    /// not encoded again).
     static func recordRevision(_ db: any SQLConnection, _ core: Core, by actor: String) throws {
         try db.execute(
             """
             INSERT INTO mod_scaicore_core_versions (id, tenant_id, core_id, revision, ir_source, ir_version, created_by, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            SELECT ?, tenant_id, id, ir_revision, ir_source, ir_version, ?, updated_at
+            FROM mod_scaicore_cores WHERE tenant_id = ? AND id = ?
             """,
-            [.text(Identifier.make("corever")), .text(core.tenantID), .text(core.id), .integer(core.irRevision),
-             .text(core.ir.encodedText()), .optional(core.irVersion), .text(actor), .text(core.updatedAt)])
+            [.text(Identifier.make("corever")), .text(actor), .text(core.tenantID), .text(core.id)])
+    }
+
+    /// Writes only the status fields of `core` over the row whose version is `core.version - 1`
+    /// (a lifecycle transition leaves the IR and settings alone); false on a lost race.
+    static func updateStatus(_ db: any SQLConnection, _ core: Core) throws -> Bool {
+        try db.execute(
+            """
+            UPDATE mod_scaicore_cores SET status = ?, status_reason = ?, updated_at = ?, version = ?
+            WHERE tenant_id = ? AND id = ? AND version = ?
+            """,
+            [.text(core.status.rawValue), .optional(core.statusReason), .text(core.updatedAt), .integer(core.version),
+             .text(core.tenantID), .text(core.id), .integer(core.version - 1)]) == 1
     }
 
     /// Cores of every tenant in the given statuses (boot recovery, metrics). Not tenant-scoped:

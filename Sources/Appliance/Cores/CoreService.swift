@@ -213,7 +213,7 @@ public struct CoreService: Sendable {
         next.statusReason = context.reason
         next.version += 1
         next.updatedAt = at
-        guard try CoreRepository.update(db, next) else { throw lostRace(core.id) }
+        guard try CoreRepository.updateStatus(db, next) else { throw lostRace(core.id) }
         try AuditLog.record(
             db, tenantID: core.tenantID, context: context, action: "core.status", targetType: "core", targetID: core.id,
             details: ["from": .string(core.status.rawValue), "to": .string(status.rawValue)], at: at)

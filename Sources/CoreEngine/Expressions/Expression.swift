@@ -35,20 +35,32 @@ public indirect enum Expression: Sendable, Equatable {
         }
     }
 
+    /// The expressions directly inside this one.
+    public var children: [Expression] {
+        switch self {
+        case .literal, .variable: []
+        case .member(let base, _): [base]
+        case .index(let base, let index): [base, index]
+        case .array(let items): items
+        case .object(let fields): fields.map(\.1)
+        case .unary(_, let operand): [operand]
+        case .binary(_, let left, let right): [left, right]
+        case .conditional(let a, let b, let c): [a, b, c]
+        case .call(_, let arguments): arguments
+        }
+    }
+
     /// The variables the expression reads (roots of its paths), for the validator.
     public var variables: Set<String> {
-        switch self {
-        case .literal: []
-        case .variable(let name): [name]
-        case .member(let base, _): base.variables
-        case .index(let base, let index): base.variables.union(index.variables)
-        case .array(let items): items.reduce(into: []) { $0.formUnion($1.variables) }
-        case .object(let fields): fields.reduce(into: []) { $0.formUnion($1.1.variables) }
-        case .unary(_, let operand): operand.variables
-        case .binary(_, let left, let right): left.variables.union(right.variables)
-        case .conditional(let a, let b, let c): a.variables.union(b.variables).union(c.variables)
-        case .call(_, let arguments): arguments.reduce(into: []) { $0.formUnion($1.variables) }
-        }
+        if case .variable(let name) = self { return [name] }
+        return children.reduce(into: []) { $0.formUnion($1.variables) }
+    }
+
+    /// The functions the expression calls.
+    public var functions: Set<String> {
+        let inner: Set<String> = children.reduce(into: []) { $0.formUnion($1.functions) }
+        if case .call(let name, _) = self { return inner.union([name]) }
+        return inner
     }
 }
 

@@ -55,7 +55,7 @@ public enum ExpressionFunctions {
         case "starts_with": return .bool(try string(a, 1).hasPrefix(try string(arguments[1], 2)))
         case "ends_with": return .bool(try string(a, 1).hasSuffix(try string(arguments[1], 2)))
         case "contains":
-            return try ExpressionEvaluatorBridge.contains(container: a, element: arguments[1], evaluator: &evaluator)
+            return try evaluator.evaluate(.binary(.contains, .literal(arguments[1]), .literal(a)))
         case "replace":
             let text = try string(a, 1)
             let target = try string(arguments[1], 2)
@@ -159,12 +159,5 @@ public enum ExpressionFunctions {
     public static func displayText(_ value: JSONValue) -> String {
         if case .string(let text) = value { return text }
         return value.encodedText()
-    }
-}
-
-/// `contains(x, y)` is `y in x`.
-enum ExpressionEvaluatorBridge {
-    static func contains(container: JSONValue, element: JSONValue, evaluator: inout ExpressionEvaluator) throws(ExpressionError) -> JSONValue {
-        try evaluator.evaluate(.binary(.contains, .literal(element), .literal(container)))
     }
 }

@@ -124,17 +124,7 @@ enum BundleChecks {
                 do { _ = try ExpressionEvaluator.evaluate(node, variables: [:]) } catch { errors.append(error.message) }
                 return
             }
-            switch node {
-            case .literal, .variable: break
-            case .member(let base, _): visit(base)
-            case .index(let base, let index): visit(base); visit(index)
-            case .array(let items): items.forEach(visit)
-            case .object(let fields): fields.forEach { visit($0.1) }
-            case .unary(_, let operand): visit(operand)
-            case .binary(_, let left, let right): visit(left); visit(right)
-            case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
-            case .call(_, let arguments): arguments.forEach(visit)
-            }
+            node.children.forEach(visit)
         }
         visit(expression)
         return errors
@@ -181,23 +171,6 @@ enum BundleChecks {
             case .forEach(_, _, _, let body, _): callSites(body)
             default: []
             }
-        }
-    }
-}
-
-extension Expression {
-    /// The functions the expression calls.
-    public var functions: Set<String> {
-        switch self {
-        case .literal, .variable: []
-        case .member(let base, _): base.functions
-        case .index(let base, let index): base.functions.union(index.functions)
-        case .array(let items): items.reduce(into: []) { $0.formUnion($1.functions) }
-        case .object(let fields): fields.reduce(into: []) { $0.formUnion($1.1.functions) }
-        case .unary(_, let operand): operand.functions
-        case .binary(_, let left, let right): left.functions.union(right.functions)
-        case .conditional(let a, let b, let c): a.functions.union(b.functions).union(c.functions)
-        case .call(let name, let arguments): arguments.reduce(into: [name]) { $0.formUnion($1.functions) }
         }
     }
 }
