@@ -3,7 +3,7 @@
 /// only positions, variables and loop progress.
 public struct EngineState: Codable, Sendable, Equatable {
     /// Format of this structure; ``Engine/resume(state:resolution:host:)`` refuses other formats.
-    public static let currentFormat = 1
+    public static let currentFormat = 2
 
     public var format = EngineState.currentFormat
     public var stepsExecuted = 0

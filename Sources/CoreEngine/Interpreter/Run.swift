@@ -229,7 +229,7 @@ struct Run {
 
     private mutating func suspend(_ suspension: Suspension, _ pending: EngineState.Pending, _ step: Step) throws -> Outcome {
         state.pending = pending
-        let size = state.encoded().count
+        let size = state.encoded().count  // the stored form, measured once per suspension
         guard size <= limits.maxStateBytes else {
             throw RunError(code: "limit_exceeded", message: "the run's state is \(size) bytes, more than \(limits.maxStateBytes) (limits.max_state_bytes)", step: step.path)
         }
