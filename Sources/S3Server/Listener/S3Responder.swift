@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Storage
+
+/// The one responder of the S3 listener. Hummingbird's path router is not used: S3 keys contain
+/// slashes and anything else, so the raw request target is parsed here (``RequestTarget``),
+/// the request authenticated (``RequestAuthenticator``), the operation chosen
+/// (``S3Operation/resolve(method:target:headers:)``) and run (``S3Handler``). Every response
+/// carries `x-amz-request-id`; every failure becomes an S3 `<Error>` document.
+struct S3Responder: HTTPResponder {
+    typealias Context = S3RequestContext
+
+    let handler: S3Handler
+    let authenticator: RequestAuthenticator
+    let configuration: S3ServerConfiguration
+
+    init(store: any ObjectStore, credentials: any S3CredentialStore, configuration: S3ServerConfiguration) {
+        handler = S3Handler(store: store, configuration: configuration)
+        authenticator = RequestAuthenticator(credentials: credentials, region: configuration.region, maxClockSkew: configuration.maxClockSkew)
+        self.configuration = configuration
+    }
+
+    func respond(to request: Request, context: S3RequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let requestID = context.id
+        let bodyState = BodyState()
+        let rawTarget = request.head.path ?? "/"
+        var target: RequestTarget?
+        var operation: S3Operation?
+        var response: Response
+        do {
+            let parsed = try RequestTarget(target: rawTarget, host: request.head.authority, rootDomain: configuration.rootDomain)
+            target = parsed
+            let authenticated = try await authenticator.authenticate(request, target: parsed)
+            let resolved = try S3Operation.resolve(method: request.method, target: parsed, headers: request.headers)
+            operation = resolved
+            let call = S3Call(
+                request: request, context: context, target: parsed, operation: resolved, credential: authenticated.credential,
+                payload: try PayloadReader(request: request, authenticated: authenticated), bodyState: bodyState)
+            response = try await handler.handle(call)
+        } catch {
+            let failure = S3Error.from(error, logger: context.logger)
+            let resource = target?.resource ?? String(rawTarget.prefix { $0 != "?" })
+            response = S3ErrorResponse.response(failure, resource: resource, requestID: requestID, isHead: request.method == .head)
+            if !bodyState.isOpened, Self.hasUnreadBody(request) {
+                // The client may still be sending (or, after `Expect: 100-continue`, never send) the
+                // body: close the connection after this response rather than read it.
+                response.headers[.connection] = "close"
+                context.channel?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+            if failure.status.code >= 500 {
+                context.logger.error("S3 request failed", metadata: ["code": "\(failure.code)"])
+            } else {
+                context.logger.debug("S3 request refused", metadata: ["code": "\(failure.code)", "message": "\(failure.message)"])
+            }
+        }
+        response.headers[.amzRequestID] = requestID
+        response.headers[.amzID2] = requestID
+        Self.logAccess(request: request, target: target, operation: operation, response: response, started: started, logger: context.logger)
+        return response
+    }
+
+    /// Whether the request announced a body (a length above zero, or chunked framing).
+    static func hasUnreadBody(_ request: Request) -> Bool {
+        if let length = request.headers[.contentLength] { return length != "0" }
+        return request.headers[.transferEncoding] != nil
+    }
+
+    /// One line per request: method, bucket, operation, status, duration (never keys' secrets or
+    /// signatures; the key itself is logged at debug level only).
+    private static func logAccess(
+        request: Request, target: RequestTarget?, operation: S3Operation?, response: Response, started: ContinuousClock.Instant, logger: Logger
+    ) {
+        let elapsed = ContinuousClock.now - started
+        let (seconds, attoseconds) = elapsed.components
+        let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "status": "\(response.status.code)",
+            "duration_ms": "\((milliseconds * 1000).rounded() / 1000)",
+        ]
+        if let operation { metadata["operation"] = "\(operation.rawValue)" }
+        if let bucket = target?.bucket { metadata["bucket"] = "\(bucket)" }
+        if logger.logLevel <= .debug, let key = target?.key { metadata["key"] = "\(key)" }
+        logger.log(
+            level: response.status.code >= 500 ? .error : .info,
+            "\(request.method.rawValue) \(operation?.rawValue ?? "-") \(response.status.code)",
+            metadata: metadata)
+    }
+}
