@@ -26,6 +26,7 @@ let package = Package(
     targets: [
         // C system libraries (Debian -dev packages; see scripts/install-deps.sh).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", providers: [.apt(["liblmdb-dev"])]),
 
         // Layer 0: the language. No I/O.
         .target(name: "CoreEngine", swiftSettings: strict),
@@ -34,9 +35,16 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "CSQLite",
+                "CSQLite", "CLMDB",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict),
+
+        // AWS Signature Version 4: one signer/verifier for the S3 listener and the S3 client driver.
+        .target(
+            name: "SigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
 
         // Layer 1: domain services.
@@ -62,11 +70,22 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Layer 2: the S3-compatible listener over the ObjectStore.
+        .target(
+            name: "S3Server",
+            dependencies: [
+                "Storage", "SigV4",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+
         // The executable: CLI, serve, admin, bench.
         .executableTarget(
             name: "scaicore-appliance",
             dependencies: [
-                "Appliance", "HTTP", "Storage",
+                "Appliance", "HTTP", "Storage", "S3Server", "SigV4", "CLMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,6 +97,15 @@ let package = Package(
 
         .testTarget(name: "CoreEngineTests", dependencies: ["CoreEngine"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strict),
+        .testTarget(
+            name: "S3ServerTests",
+            dependencies: [
+                "S3Server", "Storage", "SigV4",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Storage"], swiftSettings: strict),
         .testTarget(
             name: "HTTPTests",

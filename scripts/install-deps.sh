@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_packages=(libsqlite3-dev)
+build_packages=(libsqlite3-dev liblmdb-dev libxml2-dev)
 test_packages=(curl)
 
 want_tests=false

@@ -41,6 +41,10 @@ class Server:
     def __init__(self, args, env=None, ephemeral=True, binary=None):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SCAICORE_")}
         full_env.update(env or {})
+        # Non-ephemeral servers would all take the S3 listener's default port (3900): unless a
+        # test chooses, give them a free one.
+        if not ephemeral and "--s3-port" not in args and "SCAICORE_S3_PORT" not in full_env and "SCAICORE_S3_LISTEN" not in full_env:
+            args = [*args, "--s3-port", "0"]
         # stderr goes to a file: a pipe nobody reads would fill up and block the server.
         self.stderr_file = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
@@ -59,11 +63,20 @@ class Server:
             match = re.search(r"serving at (http://\S+) \(data directory (.*)\)", first)
             assert match, f"unexpected first line: {first!r}"
             self.url, self.data_dir = match.group(1), match.group(2)
-            # A first start prints the admin token on the following lines, right after the first.
+            # The S3 listener's line follows (unless s3.listen is off); a first start prints the
+            # admin token on the lines after that.
+            self.s3_url = None
             try:
                 second = self._read_line(1)
             except AssertionError:
                 second = ""
+            s3_match = re.match(r"S3-compatible listener at (http://\S+)", second)
+            if s3_match:
+                self.s3_url = s3_match.group(1)
+                try:
+                    second = self._read_line(1)
+                except AssertionError:
+                    second = ""
             if second.startswith("First start"):
                 self.token = self._read_line(5).strip()
 
@@ -188,3 +201,22 @@ def snapshot(api):
         cursor = page["next_cursor"]
         if not cursor:
             return items
+
+
+# --- The S3 listener (tests/e2e/test_s3_*.py) ---------------------------------------------------
+from s3_support import S3Endpoint, wait_for_s3  # noqa: E402  (s3_support imports conftest lazily)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(server):
+    """The S3 listener of the module's ephemeral appliance, with the default tenant's key."""
+    endpoint = S3Endpoint.from_ephemeral(server)
+    assert endpoint.url.startswith("http://127.0.0.1:"), endpoint.url
+    wait_for_s3(endpoint.url)
+    return endpoint
+
+
+@pytest.fixture(scope="module")
+def s3(s3_endpoint):
+    """A boto3 S3 client (path style, SigV4, no retries) of the default tenant."""
+    return s3_endpoint.client()

@@ -11,6 +11,12 @@ public final class Appliance: Sendable {
     public let tokens: TokenService
     public let cores: CoreService
     public let engines: EngineRegistry
+    /// Core memory, grain directory and object store (embedded: LMDB and local files).
+    public let stores: EmbeddedStores
+    /// Access keys of the S3 listener.
+    public let s3Keys: S3KeyService
+    /// The appliance's own objects: avatars and checkpoint state.
+    public let internalObjects: InternalObjects
     public let logger: Logger
     private let runMarker: URL
 
@@ -37,6 +43,9 @@ public final class Appliance: Sendable {
         tokens = TokenService(store: store, now: now)
         engines = EngineRegistry()
         cores = CoreService(store: store, engines: engines, maxIRBytes: configuration.maxIRBytes, now: now)
+        stores = try EmbeddedStores(configuration: configuration, logger: logger)
+        s3Keys = S3KeyService(store: store, sealer: try SecretSealer(directory: configuration.keyDirectory), now: now)
+        internalObjects = InternalObjects(store: stores.objects)
     }
 
     /// Applies schema migrations. Safe to call on every start.
@@ -58,6 +67,9 @@ public final class Appliance: Sendable {
     public func start() async throws {
         let unclean = FileManager.default.fileExists(atPath: runMarker.path)
         if unclean { logger.warning("the previous run did not shut down cleanly; recovering Cores") }
+        let leftovers = try stores.removeLeftovers()
+        if leftovers > 0 { logger.notice("object store: removed files of interrupted writes", metadata: ["count": "\(leftovers)"]) }
+        try await internalObjects.ensureBucket()
         let recovered = try await cores.recoverAtBoot(uncleanShutdown: unclean)
         if !recovered.isEmpty { logger.info("Cores recovered", metadata: ["count": "\(recovered.count)"]) }
         guard FileManager.default.createFile(atPath: runMarker.path, contents: Data("\(ProcessInfo.processInfo.processIdentifier)\n".utf8)) else {

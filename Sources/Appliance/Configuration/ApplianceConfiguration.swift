@@ -11,10 +11,38 @@ public struct ApplianceConfiguration: Sendable {
     public var sqlitePath: String
     public var sqliteOptions: SQLiteOptions
     public var maxIRBytes: Int
+    public var lmdbMapSize: Int
+    public var kvPurgeInterval: Duration
+    public var s3Listen: S3Listen
+    public var s3Port: Int
+    public var s3Region: String
+    public var s3RootDomain: String
+    public var s3MaxObjectBytes: Int64
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
 
     public enum LogFormat: String, Sendable { case text, json }
+
+    /// Where the S3-compatible listener listens.
+    public enum S3Listen: String, Sendable {
+        case off, loopback, all
+
+        /// The address to bind, nil when off.
+        public var host: String? {
+            switch self {
+            case .off: nil
+            case .loopback: "127.0.0.1"
+            case .all: "0.0.0.0"
+            }
+        }
+    }
+
+    /// `<data_dir>/lmdb`: the LMDB environment.
+    public var lmdbDirectory: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("lmdb").path }
+    /// `<data_dir>/objects`: object files (staging and blobs).
+    public var objectDirectory: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("objects").path }
+    /// `<data_dir>/keys`: the master key that seals S3 secrets.
+    public var keyDirectory: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("keys").path }
 
     /// Builds the configuration from validated key values (see ``ConfigurationLoader``).
     init(values: [String: String]) throws(ConfigurationError) {
@@ -35,6 +63,14 @@ public struct ApplianceConfiguration: Sendable {
             synchronous: value(.sqliteSynchronous) == "normal" ? .normal : .full,
             readerCount: integer(.sqliteReaders))
         maxIRBytes = integer(.coresMaxIRBytes)
+        lmdbMapSize = integer(.lmdbMapSize)
+        kvPurgeInterval = .seconds(integer(.kvPurgeInterval))
+        s3Listen = S3Listen(rawValue: value(.s3Listen)) ?? .loopback
+        s3Port = integer(.s3Port)
+        s3Region = value(.s3Region)
+        guard !s3Region.isEmpty else { throw ConfigurationError("configuration key 's3.region' must not be empty") }
+        s3RootDomain = value(.s3RootDomain).lowercased()
+        s3MaxObjectBytes = Int64(integer(.s3MaxObjectBytes))
         logLevel = Logger.Level(rawValue: value(.logLevel)) ?? .info
         logFormat = LogFormat(rawValue: value(.logFormat)) ?? .text
     }

@@ -79,6 +79,27 @@ extension ConfigKey {
     public static let sqliteReaders = ConfigKey(
         name: "storage.sqlite.readers", type: .integer(1...64), defaultValue: "4",
         summary: "Read connections kept open for queries, which run beside the single writer; the pool grows when more requests read at once.")
+    public static let lmdbMapSize = ConfigKey(
+        name: "storage.lmdb.map_size_bytes", type: .integer(1_048_576...1_099_511_627_776), defaultValue: "1073741824",
+        summary: "Initial size of the LMDB memory map in `<data_dir>/lmdb` (Core memory, grain directory, object index). The map doubles by itself when it fills; this only sets where it starts. The file grows with the data, not with this number.")
+    public static let kvPurgeInterval = ConfigKey(
+        name: "storage.kv.purge_interval_seconds", type: .integer(1...86_400), defaultValue: "60",
+        summary: "How often expired Core-memory keys are purged from disk. Expired keys are invisible at once; this only reclaims their space.")
+    public static let s3Listen = ConfigKey(
+        name: "s3.listen", type: .choice(["off", "loopback", "all"]), defaultValue: "loopback",
+        summary: "The S3-compatible listener over the object store: `off`, `loopback` (127.0.0.1 only) or `all` (every interface).")
+    public static let s3Port = ConfigKey(
+        name: "s3.port", type: .integer(0...65535), defaultValue: "3900",
+        summary: "Port of the S3-compatible listener (3900, as Garage). `0` picks a free port.")
+    public static let s3Region = ConfigKey(
+        name: "s3.region", type: .string, defaultValue: "garage",
+        summary: "Region the S3 listener answers to; clients must sign for it (as Garage, `garage` by default).")
+    public static let s3RootDomain = ConfigKey(
+        name: "s3.root_domain", type: .string, defaultValue: "localhost",
+        summary: "Virtual-hosted-style requests: a Host of `BUCKET.<root_domain>` addresses BUCKET. Any other Host is path style.")
+    public static let s3MaxObjectBytes = ConfigKey(
+        name: "s3.max_object_bytes", type: .integer(1...5_497_558_138_880), defaultValue: "5368709120",
+        summary: "Largest single PUT or part (S3's 5 GiB by default); larger bodies are refused with EntityTooLarge.")
     public static let coresMaxIRBytes = ConfigKey(
         name: "cores.max_ir_bytes", type: .integer(1...268_435_456), defaultValue: "1048576",
         summary: "Largest IR bundle a Core may hold, in bytes of JSON. Larger IR is refused with 413.")
@@ -93,6 +114,7 @@ extension ConfigKey {
     public static let all: [ConfigKey] = [
         dataDir, httpHost, httpPort, httpMaxBodyBytes,
         storageRelational, sqlitePath, sqliteSynchronous, sqliteBusyTimeout, sqliteReaders,
+        lmdbMapSize, kvPurgeInterval, s3Listen, s3Port, s3Region, s3RootDomain, s3MaxObjectBytes,
         coresMaxIRBytes, logLevel, logFormat,
     ]
 }

@@ -3,7 +3,25 @@ import Storage
 /// The appliance's tables, as versioned migrations written once for every SQL dialect.
 /// Append new migrations; never edit one that has shipped.
 public enum Schema {
-    public static let migrations: [Migration] = [identityAndCores]
+    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys]
+
+    /// S3 access keys of the object-store listener. The secret must be recoverable (SigV4
+    /// verification needs it), so it is stored sealed with the data directory's master key
+    /// (AES-GCM, see ``SecretSealer``), never in plain text.
+    static let s3AccessKeys = Migration(version: 2, name: "s3 access keys") { d in
+        [
+            """
+            CREATE TABLE appliance_s3_keys (
+              access_key_id \(d.idType) NOT NULL PRIMARY KEY,
+              tenant_id \(d.idType) NOT NULL REFERENCES appliance_tenants(id),
+              name \(d.shortTextType) NOT NULL,
+              secret_sealed \(d.shortTextType) NOT NULL,
+              created_at \(d.idType) NOT NULL,
+              revoked_at \(d.idType))\(d.tableOptions)
+            """,
+            "CREATE INDEX appliance_s3_keys_tenant ON appliance_s3_keys (tenant_id)",
+        ]
+    }
 
     /// Tenants, users, API tokens, Cores with their IR history, and the audit log.
     static let identityAndCores = Migration(version: 1, name: "identity and cores") { d in

@@ -2,11 +2,11 @@ import Appliance
 import ArgumentParser
 import Foundation
 
-/// `admin`: tenants and API tokens, straight on the data directory (the server may be running).
+/// `admin`: tenants, API tokens and S3 keys, straight on the data directory (the server may be running).
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage tenants and API tokens.",
-        subcommands: [TenantCommands.self, TokenCommands.self])
+        abstract: "Manage tenants, API tokens and S3 access keys.",
+        subcommands: [TenantCommands.self, TokenCommands.self, S3KeyCommands.self])
 }
 
 struct TenantCommands: AsyncParsableCommand {
