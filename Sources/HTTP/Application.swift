@@ -16,6 +16,7 @@ public func buildRouter(appliance: Appliance, registry: PrometheusCollectorRegis
     SystemRoutes(appliance: appliance, registry: registry).register(on: router)
     let module = router.group(RouterPath(moduleAPIPrefix)).add(middleware: BearerAuthMiddleware(tokens: appliance.tokens))
     CoreRoutes(appliance: appliance).register(on: module)
+    AvatarRoutes(appliance: appliance).register(on: module)
     AuditRoutes(appliance: appliance).register(on: module)
     return router
 }

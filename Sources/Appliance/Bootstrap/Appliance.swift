@@ -17,6 +17,7 @@ public final class Appliance: Sendable {
     public let s3Keys: S3KeyService
     /// The appliance's own objects: avatars and checkpoint state.
     public let internalObjects: InternalObjects
+    public let avatars: CoreAvatars
     public let logger: Logger
     private let runMarker: URL
 
@@ -46,6 +47,7 @@ public final class Appliance: Sendable {
         stores = try EmbeddedStores(configuration: configuration, logger: logger)
         s3Keys = S3KeyService(store: store, sealer: try SecretSealer(directory: configuration.keyDirectory), now: now)
         internalObjects = InternalObjects(store: stores.objects)
+        avatars = CoreAvatars(cores: cores, objects: internalObjects)
     }
 
     /// Applies schema migrations. Safe to call on every start.

@@ -111,6 +111,23 @@ public struct CoreService: Sendable {
         }
     }
 
+    /// Sets or clears the Core's `avatar_url` (the avatar itself is in the object store, see
+    /// ``CoreAvatars``); a new version, audited.
+    func setAvatarURL(tenantID: String, id: String, url: String?, context: ActionContext) async throws -> Core {
+        let at = Timestamp.string(now())
+        return try await store.write { db in
+            guard var core = try CoreRepository.find(db, tenantID: tenantID, id: id) else { throw ApplianceError.notFound("Core", id: id) }
+            core.avatarURL = url
+            core.version += 1
+            core.updatedAt = at
+            guard try CoreRepository.update(db, core) else { throw Self.lostRace(id) }
+            try AuditLog.record(
+                db, tenantID: tenantID, context: context, action: url == nil ? "core.avatar.delete" : "core.avatar.set", targetType: "core",
+                targetID: id, details: ["version": .integer(core.version)], at: at)
+            return core
+        }
+    }
+
     public func delete(tenantID: String, id: String, ifMatch: Int64?, context: ActionContext) async throws {
         let at = Timestamp.string(now())
         try await store.write { db in

@@ -5,7 +5,7 @@ import CoreEngine
 public struct ApplianceError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
         case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict
-        case preconditionFailed, payloadTooLarge, unprocessable, tooManyRequests, unavailable, internalError
+        case preconditionFailed, payloadTooLarge, unsupportedMediaType, unprocessable, tooManyRequests, unavailable, internalError
     }
 
     public let kind: Kind

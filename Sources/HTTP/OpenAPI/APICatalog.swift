@@ -63,6 +63,12 @@ enum APICatalog {
                      conditional: true),
         APIOperation(.delete, core, "deleteCore", "Delete a Core and its IR history", tag: "cores", permission: .coresWrite,
                      success: 204, errors: [401, 403, 404, 412], conditional: true),
+        APIOperation(.put, core + "/avatar", "putCoreAvatar", "Set the Core's avatar (the body is the image: PNG, JPEG, WebP or GIF, at most 1 MiB)",
+                     tag: "cores", permission: .coresWrite, request: "AvatarImage", response: "Core", errors: [400, 401, 403, 404, 413, 415]),
+        APIOperation(.get, core + "/avatar", "getCoreAvatar", "The Core's avatar image (If-None-Match answers 304)", tag: "cores",
+                     permission: .coresRead, response: "AvatarImage", errors: [304, 404]),
+        APIOperation(.delete, core + "/avatar", "deleteCoreAvatar", "Remove the Core's avatar", tag: "cores", permission: .coresWrite,
+                     success: 204, errors: [401, 403, 404]),
         APIOperation(.get, moduleAPIPrefix + "/audit", "listAudit", "The tenant's audit log, oldest first", tag: "audit",
                      permission: .auditRead, response: "AuditList", errors: [400, 401, 403], query: ["limit", "cursor", "target_id"]),
     ] + LifecycleAction.allCases.map { action in

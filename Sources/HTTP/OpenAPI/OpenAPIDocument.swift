@@ -53,13 +53,17 @@ enum OpenAPIDocument {
         if let schema = operation.requestSchema {
             result["requestBody"] = [
                 "required": .bool(schema != "LifecycleRequest"),
-                "content": ["application/json": ["schema": ref(schema)]],
+                "content": schema == "AvatarImage" ? imageContent : ["application/json": ["schema": ref(schema)]],
             ]
         }
         var responses: [String: JSONValue] = [:]
         if let schema = operation.successSchema {
-            let type = schema == "PrometheusText" ? "text/plain" : "application/json"
-            responses[String(operation.successStatus)] = ["description": "success", "content": .object([type: ["schema": ref(schema)]])]
+            if schema == "AvatarImage" {
+                responses[String(operation.successStatus)] = ["description": "success", "content": imageContent]
+            } else {
+                let type = schema == "PrometheusText" ? "text/plain" : "application/json"
+                responses[String(operation.successStatus)] = ["description": "success", "content": .object([type: ["schema": ref(schema)]])]
+            }
         } else {
             responses[String(operation.successStatus)] = ["description": "success"]
         }
@@ -71,6 +75,11 @@ enum OpenAPIDocument {
         result["responses"] = .object(responses)
         return .object(result)
     }
+
+    /// The media types of an avatar image body.
+    private static let imageContent: JSONValue = .object(Dictionary(uniqueKeysWithValues: InternalObjects.avatarTypes.sorted().map {
+        ($0, ["schema": ["type": "string", "format": "binary"]] as JSONValue)
+    }))
 
     private static func querySchema(_ name: String) -> JSONValue {
         switch name {

@@ -72,6 +72,11 @@ struct CoreRoutes {
         let principal = try context.require(.coresWrite)
         let id = try coreID(context)
         try await cores.delete(tenantID: principal.tenantID, id: id, ifMatch: try Preconditions.ifMatchVersion(request), context: context.action())
+        do {
+            try await appliance.avatars.removeImage(tenantID: principal.tenantID, coreID: id)
+        } catch {
+            context.logger.warning("could not remove a deleted Core's avatar", metadata: ["core_id": "\(id)", "error": "\(error)"])
+        }
         return Response(status: .noContent)
     }
 
@@ -87,7 +92,7 @@ struct CoreRoutes {
     }
 
     /// The `{id}` path parameter; an id that cannot exist is a 404 like any missing Core.
-    private func coreID(_ context: AppRequestContext) throws -> String {
+    func coreID(_ context: AppRequestContext) throws -> String {
         let id = context.parameters.get("id") ?? ""
         guard Identifier.isWellFormed(id, prefix: "core") else { throw ApplianceError.notFound("Core", id: String(id.prefix(64))) }
         return id
