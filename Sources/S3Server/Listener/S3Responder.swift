@@ -44,13 +44,13 @@ struct S3Responder: HTTPResponder {
             let failure = S3Error.from(error, logger: context.logger)
             let resource = target?.resource ?? String(rawTarget.prefix { $0 != "?" })
             response = S3ErrorResponse.response(failure, resource: resource, requestID: requestID, isHead: request.method == .head)
-            if !bodyState.isOpened, Self.hasUnreadBody(request) {
-                // The client may still be sending (or, after `Expect: 100-continue`, never send) the
-                // body: close the connection after this response rather than read it.
+            if !bodyState.isOpened, Self.shouldCloseUnreadBody(request) {
+                // The client waits for `100 Continue` before sending the body (or is about to send a
+                // very large one): close the connection after this response rather than read it.
                 response.headers[.connection] = "close"
                 context.channel?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
-            if failure.status.code >= 500 {
+            if Self.isServerFailure(response.status) {
                 context.logger.error("S3 request failed", metadata: ["code": "\(failure.code)"])
             } else {
                 context.logger.debug("S3 request refused", metadata: ["code": "\(failure.code)", "message": "\(failure.message)"])
@@ -62,10 +62,27 @@ struct S3Responder: HTTPResponder {
         return response
     }
 
-    /// Whether the request announced a body (a length above zero, or chunked framing).
-    static func hasUnreadBody(_ request: Request) -> Bool {
-        if let length = request.headers[.contentLength] { return length != "0" }
-        return request.headers[.transferEncoding] != nil
+    /// Whether a status reports a failure of this server (501 NotImplemented is the client asking
+    /// for a feature, not a fault).
+    static func isServerFailure(_ status: HTTPResponse.Status) -> Bool {
+        status.code >= 500 && status != .notImplemented
+    }
+
+    /// Bodies larger than this are not drained after a refusal: the connection is closed instead.
+    static let maxDrainedBody: Int64 = 64 << 20
+
+    /// Whether a refused request's unread body should end the connection: the client sent
+    /// `Expect: 100-continue` (it will not send the body, so the stream cannot be reused), or the
+    /// announced body is too large to read and discard. Smaller bodies are drained by the server
+    /// and the connection kept (closing on unread bytes could reset it before the client reads
+    /// the error).
+    static func shouldCloseUnreadBody(_ request: Request) -> Bool {
+        let length = request.headers[.contentLength].flatMap { Int64($0) }
+        if request.headers[.expect]?.lowercased() == "100-continue" {
+            return length.map { $0 > 0 } ?? true
+        }
+        if let length { return length > maxDrainedBody }
+        return false
     }
 
     /// One line per request: method, bucket, operation, status, duration (never keys' secrets or
@@ -84,7 +101,7 @@ struct S3Responder: HTTPResponder {
         if let bucket = target?.bucket { metadata["bucket"] = "\(bucket)" }
         if logger.logLevel <= .debug, let key = target?.key { metadata["key"] = "\(key)" }
         logger.log(
-            level: response.status.code >= 500 ? .error : .info,
+            level: isServerFailure(response.status) ? .error : .info,
             "\(request.method.rawValue) \(operation?.rawValue ?? "-") \(response.status.code)",
             metadata: metadata)
     }

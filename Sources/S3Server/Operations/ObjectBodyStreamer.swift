@@ -54,7 +54,7 @@ struct ObjectFileError: Error, CustomStringConvertible {
 /// Builds response bodies that stream object content without holding it in memory.
 enum ObjectBodyStreamer {
     /// Bytes read from disk at a time.
-    static let chunkSize = 1 << 20
+    static let chunkSize = 2 << 20
 
     /// The body for bytes `range` of an object whose content is `content` (its first byte at the
     /// content's offset). A file is opened now, so a later replace or delete of the object does not

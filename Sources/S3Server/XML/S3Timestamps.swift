@@ -92,9 +92,10 @@ enum S3Timestamps {
     }
 
     private static func components(_ date: Date) -> Parts {
-        let interval = date.timeIntervalSince1970
-        let seconds = Int(interval.rounded(.down))
-        let millisecond = min(999, max(0, Int(((interval - Double(seconds)) * 1000).rounded(.down))))
+        // Whole milliseconds, rounded (binary fractions such as .123 are stored as .12299…).
+        let total = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = total >= 0 ? total / 1000 : (total - 999) / 1000
+        let millisecond = Int(total - seconds * 1000)
         var time = time_t(seconds)
         var tm = tm()
         gmtime_r(&time, &tm)

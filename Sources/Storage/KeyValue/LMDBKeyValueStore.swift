@@ -143,20 +143,22 @@ public struct LMDBKeyValueStore: KeyValueStore {
     }
 
     static func fullKey(_ key: String, _ scope: KeyValueScope, allowEmpty: Bool = false) throws(KeyValueError) -> [UInt8] {
-        guard allowEmpty || !key.isEmpty else { throw .invalidKey("a key must not be empty") }
-        guard key.utf8.count <= KeyValueStoreLimits.maxKeyBytes else { throw .invalidKey("longer than \(KeyValueStoreLimits.maxKeyBytes) bytes") }
-        for part in [scope.tenant, scope.core, scope.scope, key] where part.utf8.contains(0) {
-            throw .invalidKey("NUL bytes are not allowed in keys or scopes")
-        }
-        for part in [scope.tenant, scope.core, scope.scope] where part.isEmpty {
+        let keyCount = key.utf8.count
+        guard allowEmpty || keyCount > 0 else { throw .invalidKey("a key must not be empty") }
+        guard keyCount <= KeyValueStoreLimits.maxKeyBytes else { throw .invalidKey("longer than \(KeyValueStoreLimits.maxKeyBytes) bytes") }
+        guard !scope.tenant.isEmpty, !scope.core.isEmpty, !scope.scope.isEmpty else {
             throw .invalidKey("the scope's tenant, core and scope must not be empty")
         }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(scope.tenant.utf8.count + scope.core.utf8.count + scope.scope.utf8.count + key.utf8.count + 3)
+        bytes.reserveCapacity(scope.tenant.utf8.count + scope.core.utf8.count + scope.scope.utf8.count + keyCount + 3)
         bytes += scope.tenant.utf8; bytes.append(0)
         bytes += scope.core.utf8; bytes.append(0)
         bytes += scope.scope.utf8; bytes.append(0)
         bytes += key.utf8
+        // Exactly the three separators may be NUL: a NUL inside a part could forge another scope.
+        var zeros = 0
+        for byte in bytes where byte == 0 { zeros += 1 }
+        guard zeros == 3 else { throw .invalidKey("NUL bytes are not allowed in keys or scopes") }
         return bytes
     }
 

@@ -37,6 +37,13 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// of this process is active while the map size changes).
     let resizeLock: ReadWriteLock
     let mapSize: Mutex<Int>
+    /// Reset read transactions kept for reuse (MDB_NOTLS lets any thread renew one).
+    private let idleReaders = Mutex<[IdleReader]>([])
+    private static let maxIdleReaders = 32
+
+    private struct IdleReader: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
     let maxMapSize: Int
     public let path: String
 
@@ -88,6 +95,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     deinit {
         writer.stop()
+        for transaction in idleReaders.withLock({ $0 }) { mdb_txn_abort(transaction.pointer) }
         mdb_env_close(environment)
     }
 
@@ -101,19 +109,45 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func read<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
         resizeLock.lockShared()
         defer { resizeLock.unlockShared() }
-        var pointer: OpaquePointer?
-        var code = mdb_txn_begin(environment, nil, UInt32(MDB_RDONLY), &pointer)
-        if code == MDB_MAP_RESIZED {
+        var pointer = try beginRead()
+        if pointer == nil {
             // Another process grew the map: adopt its size (needs the exclusive lock).
             resizeLock.unlockShared()
             adoptForeignMapSize()
             resizeLock.lockShared()
-            code = mdb_txn_begin(environment, nil, UInt32(MDB_RDONLY), &pointer)
+            pointer = try beginRead()
         }
-        try check(code)
-        guard let pointer else { throw LMDBError.badTransaction }
-        defer { mdb_txn_abort(pointer) }
+        guard let pointer else { throw LMDBError.mapResized }
+        defer { endRead(pointer) }
         return try body(LMDBTransaction(pointer: pointer))
+    }
+
+    /// A read transaction: a reset one from the idle pool renewed (cheaper than a new one), or a
+    /// new one. Nil when the map was resized by another process.
+    private func beginRead() throws(LMDBError) -> OpaquePointer? {
+        if let idle = idleReaders.withLock({ $0.popLast() }) {
+            let code = mdb_txn_renew(idle.pointer)
+            if code == 0 { return idle.pointer }
+            mdb_txn_abort(idle.pointer)
+            if code == MDB_MAP_RESIZED { return nil }
+        }
+        var pointer: OpaquePointer?
+        let code = mdb_txn_begin(environment, nil, UInt32(MDB_RDONLY), &pointer)
+        if code == MDB_MAP_RESIZED { return nil }
+        try check(code)
+        guard let pointer else { throw .badTransaction }
+        return pointer
+    }
+
+    /// Resets a finished read transaction into the idle pool (or aborts it when the pool is full).
+    private func endRead(_ pointer: OpaquePointer) {
+        mdb_txn_reset(pointer)
+        let kept = idleReaders.withLock { idle -> Bool in
+            guard idle.count < Self.maxIdleReaders else { return false }
+            idle.append(IdleReader(pointer: pointer))
+            return true
+        }
+        if !kept { mdb_txn_abort(pointer) }
     }
 
     /// Runs `body` in a write transaction on the writer thread and answers once it is durably

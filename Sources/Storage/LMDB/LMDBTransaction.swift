@@ -22,12 +22,8 @@ public struct LMDBTransaction: ~Copyable {
     /// Lends the stored bytes (valid only inside `body`) without copying them.
     public func withValue<T>(_ database: LMDBDatabase, _ key: some Collection<UInt8>,
                              _ body: (UnsafeRawBufferPointer?) throws(LMDBError) -> T) throws(LMDBError) -> T {
-        var keyBytes = Array(key)
         var data = MDB_val()
-        let code = keyBytes.withUnsafeMutableBytes { raw in
-            var keyValue = MDB_val(mv_size: raw.count, mv_data: raw.baseAddress)
-            return mdb_get(pointer, database.handle, &keyValue, &data)
-        }
+        let code = withKey(key) { keyValue in mdb_get(pointer, database.handle, &keyValue, &data) }
         if code == MDB_NOTFOUND { return try body(nil) }
         try check(code)
         return try body(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size))
@@ -51,14 +47,26 @@ public struct LMDBTransaction: ~Copyable {
     /// Deletes `key`; answers whether it was there.
     @discardableResult
     public func delete(_ database: LMDBDatabase, _ key: some Collection<UInt8>) throws(LMDBError) -> Bool {
-        var keyBytes = Array(key)
-        let code = keyBytes.withUnsafeMutableBytes { raw in
-            var keyValue = MDB_val(mv_size: raw.count, mv_data: raw.baseAddress)
-            return mdb_del(pointer, database.handle, &keyValue, nil)
-        }
+        let code = withKey(key) { keyValue in mdb_del(pointer, database.handle, &keyValue, nil) }
         if code == MDB_NOTFOUND { return false }
         try check(code)
         return true
+    }
+
+    /// Lends `key` as an `MDB_val` without copying when its bytes are contiguous (LMDB only reads
+    /// a key it is given).
+    private func withKey<T>(_ key: some Collection<UInt8>, _ body: (inout MDB_val) -> T) -> T {
+        if let result = key.withContiguousStorageIfAvailable({ buffer in
+            var value = MDB_val(mv_size: buffer.count, mv_data: UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+            return body(&value)
+        }) {
+            return result
+        }
+        var copy = Array(key)
+        return copy.withUnsafeMutableBytes { raw in
+            var value = MDB_val(mv_size: raw.count, mv_data: raw.baseAddress)
+            return body(&value)
+        }
     }
 
     /// Visits entries in key order starting at the first key ≥ `start`, while `visit` answers

@@ -45,11 +45,14 @@ final class LMDBWriter: Sendable {
                     return (batch, state.stopping && state.queue.isEmpty)
                 }
                 if !jobs.isEmpty {
-                    guard let environment else {
-                        for job in jobs { job.finish(LMDBError.badTransaction) }
-                        continue
-                    }
-                    self.run(jobs, environment: environment)
+                    // The strong reference to the environment ends before the waiters are
+                    // resumed: were the last reference dropped by a waiter first, the
+                    // environment's deinit would otherwise run on this thread.
+                    let failure: (any Error)? = {
+                        guard let environment else { return LMDBError.badTransaction }
+                        return self.run(jobs, environment: environment)
+                    }()
+                    for job in jobs { job.finish(failure) }
                 }
                 if stopping { break }
             }
@@ -76,10 +79,12 @@ final class LMDBWriter: Sendable {
         }
         guard !alreadyStopping else { return }
         wakeUp.signal()
-        stopped.wait()
+        // Never wait for ourselves (the environment's deinit running on the writer thread).
+        if Thread.current.name != "lmdb-writer" { stopped.wait() }
     }
 
-    private func run(_ jobs: [Job], environment: LMDBEnvironment) {
+    /// Runs and commits a batch; answers the error that failed the whole batch, if any.
+    private func run(_ jobs: [Job], environment: LMDBEnvironment) -> (any Error)? {
         while true {
             do {
                 let parent = try environment.beginWrite(parent: nil)
@@ -105,10 +110,7 @@ final class LMDBWriter: Sendable {
                 }
                 if !mapFull {
                     let code = mdb_txn_commit(parent)
-                    if code == 0 {
-                        for job in jobs { job.finish(nil) }
-                        return
-                    }
+                    if code == 0 { return nil }
                     guard code == MDB_MAP_FULL else { throw LMDBError(code: code) }
                 } else {
                     mdb_txn_abort(parent)
@@ -117,8 +119,7 @@ final class LMDBWriter: Sendable {
                 logger.notice("LMDB map grown", metadata: ["path": "\(environment.path)", "map_size": "\(environment.currentMapSize)"])
             } catch {
                 logger.error("LMDB write failed", metadata: ["path": "\(environment.path)", "error": "\(error)"])
-                for job in jobs { job.finish(error) }
-                return
+                return error
             }
         }
     }
