@@ -7,10 +7,11 @@ run:        ## build a release binary and serve on embedded defaults (./data, 12
 test:       ## install what the tests need and run all of them
 	scripts/test.sh
 
-bench:      ## API and engine benchmarks (release build)
+bench:      ## API, engine and storage benchmarks (release build)
 	swift build -c release --product scaicore-appliance
 	.build/release/scaicore-appliance bench api
 	.build/release/scaicore-appliance bench engine
+	.build/release/scaicore-appliance bench storage
 
 package:    ## release tarball for air-gapped installs, in dist/
 	packaging/build-tarball.sh
