@@ -188,6 +188,9 @@ import Testing
         try await t.appliance.start()  // writes the run marker; no shutdown() follows: a crash
         let reopened = try TestAppliance.open(t.directory)
         try await reopened.migrate()
+        // While the first process still serves, a second one is refused.
+        #expect(await kind { try await reopened.start() } == .unavailable)
+        t.appliance.abandonServingLock()
         try await reopened.start()
         let tenant = t.first.tenantID
         #expect(try await reopened.cores.get(tenantID: tenant, id: running).status == .running)

@@ -183,3 +183,16 @@ def test_core_validate_accepts_the_valid_fixtures_and_names_every_problem(tmp_pa
 
     missing = cli("core", "validate", str(tmp_path / "nope.json"))
     assert missing.returncode != 0 and "cannot read" in missing.stderr
+
+
+def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path):
+    data = str(tmp_path / "data")
+    first = Server(["--data-dir", data, "--port", "0"], ephemeral=False)
+    try:
+        result = cli("serve", "--data-dir", data, "--port", "0", "--s3-port", "0", timeout=30)
+        assert result.returncode != 0
+        errors = [line for line in result.stderr.splitlines() if line.startswith("scaicore-appliance:")]
+        assert len(errors) == 1 and "another scaicore-appliance is serving" in errors[0], result.stderr
+        assert first.api().get("/healthz").status_code == 200, "the first server is untouched"
+    finally:
+        assert first.stop() == 0

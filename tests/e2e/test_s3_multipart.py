@@ -183,3 +183,19 @@ def test_upload_part_copy_of_a_whole_object(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
                                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": copied["CopyPartResult"]["ETag"]}]})
     assert read_body(s3, bucket, key)[0] == source
+
+
+def test_a_retried_complete_answers_the_same_object(s3, bucket):
+    """A client that timed out and retries CompleteMultipartUpload gets the object, not NoSuchUpload."""
+    key = "mp/retried"
+    parts = [random_bytes(5 * MiB), random_bytes(1 * MiB)]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    listed = upload_parts(s3, bucket, key, upload_id, parts)
+    first = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed})
+    again = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed})
+    assert again["ETag"] == first["ETag"] == multipart_etag(parts)
+    # Different parts under the finished id are still refused.
+    wrong = [dict(listed[0]), {"PartNumber": 2, "ETag": etag_of(b"something else")}]
+    with s3_error("NoSuchUpload", 404):
+        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": wrong})
+    assert sha256_hex(read_body(s3, bucket, key)[0]) == sha256_hex(b"".join(parts))

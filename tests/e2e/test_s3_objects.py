@@ -275,3 +275,20 @@ def test_localhost_host_is_path_style(s3, s3_endpoint, bucket):
 def test_virtual_hosted_style_of_a_missing_bucket_is_no_such_bucket(s3_endpoint):
     response = virtual_request(s3_endpoint, "GET", unique_bucket("absent"), "/key")
     assert_xml_error(response, 404, "NoSuchBucket")
+
+
+def test_conditional_writes_are_refused_not_ignored(s3, bucket):
+    """If-None-Match: * (lock files) and If-Match on PUT are not implemented: 501, nothing stored."""
+    for headers in ({"If-None-Match": "*"}, {"If-Match": '"0123"'}):
+        def add(request, **_):
+            for name, value in headers.items():
+                request.headers[name] = value
+        s3.meta.events.register_first("before-sign.s3.PutObject", add)
+        try:
+            with pytest.raises(ClientError) as raised:
+                s3.put_object(Bucket=bucket, Key="locks/state.tflock", Body=b"lock")
+        finally:
+            s3.meta.events.unregister("before-sign.s3.PutObject", add)
+        assert raised.value.response["Error"]["Code"] == "NotImplemented"
+        assert error_status(raised.value) == 501
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="locks/")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Storage
+import Synchronization
 
 /// One open appliance: its configuration, its stores and its domain services. The HTTP layer
 /// and the CLI both start from here.
@@ -20,6 +21,8 @@ public final class Appliance: Sendable {
     public let avatars: CoreAvatars
     public let logger: Logger
     private let runMarker: URL
+    private let directory: URL
+    private let servingLock = Mutex<ServingLock?>(nil)
 
     /// What the first start of a data directory created, shown once to the operator.
     public struct FirstStart: Sendable {
@@ -38,6 +41,7 @@ public final class Appliance: Sendable {
         } catch {
             throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot create data directory \(directory.path): \(error.localizedDescription)")
         }
+        self.directory = directory
         runMarker = directory.appendingPathComponent("appliance.running")
         store = try SQLiteStore(path: configuration.sqlitePath, options: configuration.sqliteOptions)
         tenants = TenantRepository(store: store, now: now)
@@ -64,9 +68,12 @@ public final class Appliance: Sendable {
         return FirstStart(tenant: tenant, adminToken: secret)
     }
 
-    /// Serving begins: recovers Cores (after an unclean stop when the run marker is still there)
-    /// and writes the run marker.
+    /// Serving begins: claims the data directory (one serving process per directory), removes what
+    /// interrupted writes left, recovers Cores (after an unclean stop when the run marker is still
+    /// there) and writes the run marker.
     public func start() async throws {
+        let lock = try ServingLock(directory: directory)
+        servingLock.withLock { $0 = lock }
         let unclean = FileManager.default.fileExists(atPath: runMarker.path)
         if unclean { logger.warning("the previous run did not shut down cleanly; recovering Cores") }
         let leftovers = try stores.removeLeftovers()
@@ -84,5 +91,12 @@ public final class Appliance: Sendable {
         await engines.detachAll()
         await store.close()
         try? FileManager.default.removeItem(at: runMarker)
+        servingLock.withLock { $0 = nil }
+    }
+
+    /// Lets go of the data directory as a killed process would (the run marker stays): for tests
+    /// that simulate a crash inside one process.
+    package func abandonServingLock() {
+        servingLock.withLock { $0 = nil }
     }
 }

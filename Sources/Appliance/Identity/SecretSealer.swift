@@ -21,20 +21,30 @@ public struct SecretSealer: Sendable {
         }
         try files.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fresh = SymmetricKey(size: .bits256)
-        let bytes = fresh.withUnsafeBytes { Data($0) }
-        // Written to a temporary name, then linked into place: a concurrent first start by
-        // another process either wins (and its key is used) or loses the link and reads it.
+        let bytes = fresh.withUnsafeBytes { [UInt8]($0) }
+        // Written to a temporary name (0600 from the start), flushed, then linked into place and
+        // the directory flushed: after a power loss the key is whole or absent, never empty. A
+        // concurrent first start by another process either wins (its key is used) or loses the
+        // link and reads the winner's.
         let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-        guard files.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot write \(temporary)")
-        }
+        let descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot write \(temporary)") }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
         defer { unlink(temporary) }
+        guard written == bytes.count, synced else { throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot write \(temporary)") }
         if link(temporary, path) != 0 {
             guard errno == EEXIST, let winner = files.contents(atPath: path), winner.count == 32 else {
                 throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot create \(path)")
             }
             key = SymmetricKey(data: winner)
             return
+        }
+        let directoryDescriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
         }
         key = fresh
     }

@@ -93,7 +93,7 @@ struct PayloadReader: Sendable {
     /// Streams the payload of `body` to `sink` in pieces of about ``sinkBufferSize`` bytes, then
     /// checks every digest, signature and length. Throws ``S3Error`` `EntityTooLarge` as soon as the
     /// payload passes `limit` (and before reading when the declared length does).
-    func read(_ body: RequestBody, limit: Int64, sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+    func read(_ body: RequestBody, limit: Int64, sink: ([UInt8]) async throws -> Void) async throws {
         if let declaredLength, declaredLength > limit { throw S3Error.entityTooLarge(limit: limit) }
         var sha256: SHA256? = if case .plain(_?) = framing { SHA256() } else { nil }
         var md5: Insecure.MD5? = contentMD5 == nil ? nil : Insecure.MD5()
@@ -104,14 +104,17 @@ struct PayloadReader: Sendable {
         var rawLength: Int64 = 0
         var payloadLength: Int64 = 0
 
-        func flush() throws {
+        func flush() async throws {
             guard !pending.isEmpty else { return }
-            try pending.withUnsafeBytes { bytes in
+            pending.withUnsafeBytes { bytes in
                 md5?.update(bufferPointer: bytes)
                 additional?.update(bytes)
-                try sink(bytes)
             }
-            pending.removeAll(keepingCapacity: true)
+            // The filled buffer moves to the sink (no copy); a fresh one takes its place.
+            let chunk = pending
+            pending = []
+            pending.reserveCapacity(Self.sinkBufferSize + 65_536)
+            try await sink(chunk)
         }
 
         for try await buffer in body {
@@ -132,9 +135,9 @@ struct PayloadReader: Sendable {
                 }
             }
             if payloadLength > limit { throw S3Error.entityTooLarge(limit: limit) }
-            if pending.count >= Self.sinkBufferSize { try flush() }
+            if pending.count >= Self.sinkBufferSize { try await flush() }
         }
-        try flush()
+        try await flush()
 
         if var decoder {
             do throws(SigV4Error) {
@@ -161,10 +164,13 @@ struct PayloadReader: Sendable {
 
     /// Reads a small body (an XML document) whole, with the same checks; more than `limit` bytes
     /// throws ``S3Error`` `MaxMessageLengthExceeded`.
-    func collect(_ body: RequestBody, limit: Int) async throws -> [UInt8] {
+    /// With `checksumHeader: false` an `x-amz-checksum-*` header is not checked against this body:
+    /// on CompleteMultipartUpload it is the whole object's checksum, not the XML's.
+    func collect(_ body: RequestBody, limit: Int, checksumHeader: Bool = true) async throws -> [UInt8] {
+        let reader = checksumHeader ? self : PayloadReader(framing: framing, contentMD5: contentMD5, checksum: nil, declaredLength: declaredLength)
         var bytes: [UInt8] = []
         do {
-            try await read(body, limit: Int64(limit)) { bytes.append(contentsOf: $0) }
+            try await reader.read(body, limit: Int64(limit)) { bytes.append(contentsOf: $0) }
         } catch let error as S3Error where error.code == "EntityTooLarge" {
             throw S3Error.maxMessageLengthExceeded()
         }

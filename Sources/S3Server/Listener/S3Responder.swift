@@ -44,9 +44,10 @@ struct S3Responder: HTTPResponder {
             let failure = S3Error.from(error, logger: context.logger)
             let resource = target?.resource ?? String(rawTarget.prefix { $0 != "?" })
             response = S3ErrorResponse.response(failure, resource: resource, requestID: requestID, isHead: request.method == .head)
-            if !bodyState.isOpened, Self.shouldCloseUnreadBody(request) {
-                // The client waits for `100 Continue` before sending the body (or is about to send a
-                // very large one): close the connection after this response rather than read it.
+            if Self.shouldCloseUnreadBody(request, opened: bodyState.isOpened) {
+                // The client waits for `100 Continue` before sending the body, or sends a very
+                // large one (perhaps refused half-way): close the connection after this response
+                // rather than read the rest.
                 response.headers[.connection] = "close"
                 context.channel?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
@@ -76,9 +77,9 @@ struct S3Responder: HTTPResponder {
     /// announced body is too large to read and discard. Smaller bodies are drained by the server
     /// and the connection kept (closing on unread bytes could reset it before the client reads
     /// the error).
-    static func shouldCloseUnreadBody(_ request: Request) -> Bool {
+    static func shouldCloseUnreadBody(_ request: Request, opened: Bool = false) -> Bool {
         let length = request.headers[.contentLength].flatMap { Int64($0) }
-        if request.headers[.expect]?.lowercased() == "100-continue" {
+        if !opened, request.headers[.expect]?.lowercased() == "100-continue" {
             return length.map { $0 > 0 } ?? true
         }
         if let length { return length > maxDrainedBody }

@@ -71,12 +71,14 @@ struct S3Call: Sendable {
     }
 
     /// Streams the payload into `sink` with every check of ``PayloadReader``.
-    func readBody(limit: Int64, sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+    func readBody(limit: Int64, sink: ([UInt8]) async throws -> Void) async throws {
+        // Refused before the body is opened, so a client waiting for `100 Continue` never sends it.
+        if let declared = payload.declaredLength, declared > limit { throw S3Error.entityTooLarge(limit: limit) }
         try await payload.read(await body(), limit: limit, sink: sink)
     }
 
     /// Reads a small (XML) body whole, at most `limit` bytes.
-    func collectBody(limit: Int = XMLDocumentParser.defaultLimit) async throws -> [UInt8] {
-        try await payload.collect(await body(), limit: limit)
+    func collectBody(limit: Int = XMLDocumentParser.defaultLimit, checksumHeader: Bool = true) async throws -> [UInt8] {
+        try await payload.collect(await body(), limit: limit, checksumHeader: checksumHeader)
     }
 }

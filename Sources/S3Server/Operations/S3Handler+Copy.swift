@@ -85,7 +85,7 @@ extension S3Handler {
         switch content {
         case .bytes(let bytes):
             guard range.first >= 0, range.last < Int64(bytes.count) else { throw S3Error.internalError() }
-            try bytes[Int(range.first)...Int(range.last)].withUnsafeBytes { try staging.write($0) }
+            try await staging.append(Array(bytes[Int(range.first)...Int(range.last)]))
         case .file(let path, let offset):
             let file = try ObjectFile(path: path, key: key)
             var position = offset + range.first
@@ -93,7 +93,7 @@ extension S3Handler {
             while remaining > 0 {
                 let count = Int(min(Int64(ObjectBodyStreamer.chunkSize), remaining))
                 let buffer = try await file.read(at: position, count: count)
-                try buffer.withUnsafeReadableBytes { try staging.write($0) }
+                try await staging.append(Array(buffer.readableBytesView))
                 position += Int64(count)
                 remaining -= Int64(count)
             }

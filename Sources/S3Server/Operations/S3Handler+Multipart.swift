@@ -38,10 +38,11 @@ extension S3Handler {
     }
 
     func completeMultipartUpload(_ call: S3Call) async throws -> Response {
+        try Self.refuseConditionalWrite(call)
         let bucket = try call.bucket()
         let key = try call.key()
         let uploadID = try Self.uploadID(call.query)
-        let parts = try RequestDocuments.completedParts(try await call.collectBody(limit: 2 << 20))
+        let parts = try RequestDocuments.completedParts(try await call.collectBody(limit: 2 << 20, checksumHeader: false))
         let info = try await store.completeMultipartUpload(bucket: bucket, key: key, tenant: call.tenant, uploadID: uploadID, parts: parts)
         let host = call.request.head.authority ?? configuration.rootDomain
         var xml = XMLWriter()
@@ -66,10 +67,9 @@ extension S3Handler {
         let uploadID = try Self.uploadID(call.query)
         let marker = try ListParameters.integer(call.query, "part-number-marker", default: 0, range: 0...10_000)
         let maxParts = min(try ListParameters.integer(call.query, "max-parts", default: 1000, range: 0...Int.max), 1000)
-        let (parts, isTruncated) =
-            maxParts == 0
-            ? ([], false)
-            : try await store.listParts(bucket: bucket, key: key, tenant: call.tenant, uploadID: uploadID, after: marker, maxParts: maxParts)
+        // Asked for even with max-parts=0: it checks that the upload exists and is the caller's.
+        let listed = try await store.listParts(bucket: bucket, key: key, tenant: call.tenant, uploadID: uploadID, after: marker, maxParts: max(maxParts, 1))
+        let (parts, isTruncated) = maxParts == 0 ? ([], !listed.parts.isEmpty) : listed
         var xml = XMLWriter()
         xml.element("ListPartsResult", namespace: XMLWriter.s3Namespace) { xml in
             xml.element("Bucket", bucket)

@@ -6,6 +6,7 @@ import Storage
 /// PutObject, GetObject, HeadObject, DeleteObject.
 extension S3Handler {
     func putObject(_ call: S3Call) async throws -> Response {
+        try Self.refuseConditionalWrite(call)
         let bucket = try call.bucket()
         let key = try call.key()
         let attributes = try ObjectAttributesReader.attributes(from: call.headers)
@@ -23,8 +24,29 @@ extension S3Handler {
         return S3Response.empty(headers: [.eTag: S3Response.quotedETag(info.etag)])
     }
 
+    /// Conditional writes (`If-None-Match: *` as lock files use, `If-Match`) are not implemented:
+    /// refusing them is safe, ignoring them would let two writers both believe they won.
+    static func refuseConditionalWrite(_ call: S3Call) throws {
+        if call.headers[.ifNoneMatch] != nil || call.headers[.ifMatch] != nil {
+            throw S3Error.notImplemented("Conditional writes (If-None-Match, If-Match on PUT or CompleteMultipartUpload) are not implemented.")
+        }
+    }
+
     /// GetObject, or HeadObject when `head` (same headers, no body).
     func getObject(_ call: S3Call, head: Bool) async throws -> Response {
+        // An overwrite may unlink the old file between the lookup and the open: when the key
+        // still exists, look it up again rather than answer NoSuchKey.
+        for _ in 0..<2 {
+            do {
+                return try await getObjectOnce(call, head: head)
+            } catch let error as S3Error where error.code == "NoSuchKey" && !head {
+                guard (try? await store.headObject(bucket: try call.bucket(), key: try call.key(), tenant: call.tenant)) != nil else { throw error }
+            }
+        }
+        return try await getObjectOnce(call, head: head)
+    }
+
+    private func getObjectOnce(_ call: S3Call, head: Bool) async throws -> Response {
         let bucket = try call.bucket()
         let key = try call.key()
         let info: ObjectInfo

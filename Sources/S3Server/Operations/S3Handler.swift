@@ -44,7 +44,7 @@ struct S3Handler: Sendable {
     func stageBody(_ call: S3Call, limit: Int64) async throws -> ObjectStaging {
         let staging = try store.stage(limit: limit)
         do {
-            try await call.readBody(limit: limit) { bytes in try staging.write(bytes) }
+            try await call.readBody(limit: limit) { bytes in try await staging.append(bytes) }
             return staging
         } catch {
             staging.discard()

@@ -138,8 +138,11 @@ public struct LMDBKeyValueStore: KeyValueStore {
     private func expiry(_ ttl: Duration?) -> UInt64 {
         guard let ttl else { return 0 }
         let (seconds, attoseconds) = ttl.components
-        let ttlMilliseconds = max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-        return milliseconds(now()) + UInt64(ttlMilliseconds)
+        // Clamped: a TTL beyond ~292 million years is "never expires" for any practical purpose,
+        // and must not overflow.
+        let clampedSeconds = min(max(seconds, 0), Int64(Int32.max) * 1000)
+        let ttlMilliseconds = max(1, clampedSeconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return milliseconds(now()) &+ UInt64(ttlMilliseconds)
     }
 
     static func fullKey(_ key: String, _ scope: KeyValueScope, allowEmpty: Bool = false) throws(KeyValueError) -> [UInt8] {

@@ -19,8 +19,7 @@ extension LocalObjectStore {
     public func uploadPart(bucket: String, key: String, tenant: String, uploadID: String, partNumber: Int, staged: ObjectStaging) async throws -> PartInfo {
         guard (1...10_000).contains(partNumber) else { throw ObjectStoreError.invalidArgument("Part number must be an integer between 1 and 10000, inclusive") }
         try ObjectNames.validateKey(key)
-        let (md5, size) = try staged.finish()
-        let blob = try publish(staged.path)
+        let (md5, size, blob) = try await finishAndPublish(staged)
         let info = PartInfo(number: partNumber, etag: md5, size: size, lastModified: now())
         let replaced: String?
         do {
@@ -34,18 +33,42 @@ extension LocalObjectStore {
                 return old?.blob
             }
         } catch {
-            unlinkBlob(blob)
+            await removeBlobs([blob])
             throw error
         }
-        if let replaced { unlinkBlob(replaced) }
+        await removeBlobs([replaced].compactMap { $0 })
         return info
     }
 
     public func completeMultipartUpload(bucket: String, key: String, tenant: String, uploadID: String, parts chosen: [CompletedPart]) async throws -> ObjectInfo {
         guard !chosen.isEmpty else { throw ObjectStoreError.invalidArgument("You must specify at least one part") }
         for (earlier, later) in zip(chosen, chosen.dropFirst()) where later.number <= earlier.number { throw ObjectStoreError.invalidPartOrder }
-        // Check the parts against the index, then join their files into one staging file.
-        let (upload, records) = try environment.read { transaction in
+        // A retried Complete (the client timed out while the first one joined the parts) finds
+        // the upload gone: when the object is the one these parts made, answer it again.
+        let upload: LocalObjectIndex.UploadRecord
+        let records: [LocalObjectIndex.PartRecord]
+        do {
+            (upload, records) = try checkedParts(bucket: bucket, key: key, tenant: tenant, uploadID: uploadID, chosen: chosen)
+        } catch ObjectStoreError.noSuchUpload(let id) {
+            if let digests = try? chosen.map({ part -> [UInt8] in
+                guard let bytes = Hex.decode(part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))), bytes.count == 16 else {
+                    throw ObjectStoreError.invalidPart(part.number)
+                }
+                return bytes
+            }), let existing = try? record(bucket: bucket, key: key, tenant: tenant).info,
+               existing.etag == Hex.encode(Insecure.MD5.hash(data: digests.flatMap { $0 })) + "-\(chosen.count)" {
+                return existing
+            }
+            throw ObjectStoreError.noSuchUpload(id)
+        }
+        for record in records.dropLast() where record.info.size < Self.minimumPartSize { throw ObjectStoreError.entityTooSmall(part: record.info.number) }
+        return try await join(records, upload: upload, bucket: bucket, key: key, tenant: tenant, uploadID: uploadID)
+    }
+
+    /// The upload and the chosen parts' records, each checked against its ETag.
+    private func checkedParts(bucket: String, key: String, tenant: String, uploadID: String,
+                              chosen: [CompletedPart]) throws -> (LocalObjectIndex.UploadRecord, [LocalObjectIndex.PartRecord]) {
+        try environment.read { transaction in
             let upload = try Self.upload(bucket, key, uploadID, tenant, transaction, buckets, uploads)
             let records = try chosen.map { part in
                 guard let stored = try transaction.get(parts, LocalObjectIndex.partKey(uploadID, part.number)) else { throw ObjectStoreError.invalidPart(part.number) }
@@ -55,23 +78,29 @@ extension LocalObjectStore {
             }
             return (upload, records)
         }
-        for record in records.dropLast() where record.info.size < Self.minimumPartSize { throw ObjectStoreError.entityTooSmall(part: record.info.number) }
+    }
+
+    /// Joins the parts' files into one blob and indexes it as the object, removing the upload.
+    private func join(_ records: [LocalObjectIndex.PartRecord], upload: LocalObjectIndex.UploadRecord, bucket: String, key: String,
+                      tenant: String, uploadID: String) async throws -> ObjectInfo {
         let total = records.reduce(Int64(0)) { $0 + $1.info.size }
         let staging = try stage(limit: total)
         var digests = Insecure.MD5()
+        for record in records {
+            guard let digest = Hex.decode(record.md5) else { staging.discard(); throw ObjectStoreError.invalidPart(record.info.number) }
+            digests.update(data: digest)
+        }
+        let etag = Hex.encode(digests.finalize()) + "-\(records.count)"
+        let partPaths = records.map { blobPath($0.blob) }
         do {
-            for record in records {
-                try append(blobPath(record.blob), to: staging)
-                guard let digest = Hex.decode(record.md5) else { throw ObjectStoreError.invalidPart(record.info.number) }
-                digests.update(data: digest)
+            try await BlockingIO.run { [self] in
+                for path in partPaths { try append(path, to: staging) }
             }
         } catch {
             staging.discard()
             throw error
         }
-        _ = try staging.finish()
-        let blob = try publish(staging.path)
-        let etag = Hex.encode(digests.finalize()) + "-\(records.count)"
+        let (_, _, blob) = try await finishAndPublish(staging)
         let info = ObjectInfo(bucket: bucket, key: key, size: total, etag: etag, contentType: upload.info.attributes.contentType,
                               metadata: upload.info.attributes.metadata, lastModified: now(), partCount: records.count)
         let record = LocalObjectIndex.ObjectRecord(info: info, blob: blob)
@@ -88,11 +117,11 @@ extension LocalObjectStore {
                 return (old?.blob, removed)
             }
         } catch {
-            unlinkBlob(blob)
+            await removeBlobs([blob])
             throw error
         }
-        if let replaced { unlinkBlob(replaced) }
-        partBlobs.forEach(unlinkBlob)
+        await removeBlobs([replaced].compactMap { $0 })
+        await removeBlobs(partBlobs)
         return info
     }
 
@@ -101,7 +130,7 @@ extension LocalObjectStore {
             _ = try Self.upload(bucket, key, uploadID, tenant, transaction, buckets, uploads)
             return try Self.removeUpload(bucket, key, uploadID, transaction, uploads, parts, blobs)
         }
-        removed.forEach(unlinkBlob)
+        await removeBlobs(removed)
     }
 
     public func listParts(bucket: String, key: String, tenant: String, uploadID: String, after: Int, maxParts: Int) async throws -> (parts: [PartInfo], isTruncated: Bool) {
@@ -170,7 +199,7 @@ extension LocalObjectStore {
     }
 
     /// Appends a whole file to a staging file, 1 MiB at a time.
-    private func append(_ path: String, to staging: ObjectStaging) throws {
+    func append(_ path: String, to staging: ObjectStaging) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ObjectStoreIOError(operation: "open part", code: errno) }
         defer { close(descriptor) }

@@ -108,8 +108,7 @@ public final class LocalObjectStore: ObjectStore {
 
     public func putObject(bucket: String, key: String, tenant: String, staged: ObjectStaging, attributes: ObjectAttributes) async throws -> ObjectInfo {
         try ObjectNames.validateKey(key)
-        let (md5, size) = try staged.finish()
-        let blob = try publish(staged.path)
+        let (md5, size, blob) = try await finishAndPublish(staged)
         let info = ObjectInfo(bucket: bucket, key: key, size: size, etag: md5, contentType: attributes.contentType,
                               metadata: attributes.metadata, lastModified: now(), partCount: nil)
         try await commitObject(LocalObjectIndex.ObjectRecord(info: info, blob: blob), tenant: tenant)
@@ -137,7 +136,7 @@ public final class LocalObjectStore: ObjectStore {
             return old.blob
         }
         guard let removed else { return false }
-        unlinkBlob(removed)
+        await removeBlobs([removed])
         return true
     }
 
@@ -149,18 +148,35 @@ public final class LocalObjectStore: ObjectStore {
         for _ in 0..<3 {
             let source = try record(bucket: fromBucket, key: fromKey, tenant: tenant)
             let blob = Self.newBlobID()
-            guard link(blobPath(source.blob), blobPath(blob)) == 0 else {
-                if errno == ENOENT { continue }
-                throw ObjectStoreIOError(operation: "link \(source.blob)", code: errno)
+            let linked = try await BlockingIO.run { [self] in
+                if link(blobPath(source.blob), blobPath(blob)) != 0 {
+                    if errno == ENOENT { return false }
+                    guard errno == EMLINK else { throw ObjectStoreIOError(operation: "link \(source.blob)", code: errno) }
+                    // The file system's link limit for this content is reached: copy the bytes.
+                    let staging = try stage(limit: source.info.size)
+                    do {
+                        try append(blobPath(source.blob), to: staging)
+                        _ = try staging.finish()
+                    } catch {
+                        staging.discard()
+                        throw error
+                    }
+                    guard rename(staging.path, blobPath(blob)) == 0 else {
+                        staging.discard()
+                        throw ObjectStoreIOError(operation: "rename a copy into blobs", code: errno)
+                    }
+                }
+                try syncDirectory(blobDirectory)
+                return true
             }
-            try syncDirectory(blobDirectory)
+            guard linked else { continue }
             let info = ObjectInfo(bucket: toBucket, key: toKey, size: source.info.size, etag: source.info.etag,
                                   contentType: attributes == nil ? source.info.contentType : attributes?.contentType,
                                   metadata: attributes?.metadata ?? source.info.metadata, lastModified: now(), partCount: source.info.partCount)
             do {
                 try await commitObject(LocalObjectIndex.ObjectRecord(info: info, blob: blob), tenant: tenant)
             } catch {
-                unlinkBlob(blob)
+                await removeBlobs([blob])
                 throw error
             }
             return info
@@ -195,10 +211,23 @@ public final class LocalObjectStore: ObjectStore {
                 return old?.blob
             }
         } catch {
-            unlinkBlob(record.blob)
+            await removeBlobs([record.blob])
             throw error
         }
-        if let replaced { unlinkBlob(replaced) }
+        await removeBlobs([replaced].compactMap { $0 })
+    }
+
+    /// Flushes a staging file and publishes it, off the cooperative pool; answers its MD5, size
+    /// and blob id. A failure removes the staging file.
+    func finishAndPublish(_ staged: ObjectStaging) async throws -> (md5: String, size: Int64, blob: String) {
+        try await BlockingIO.run { [self] in
+            let finished: (md5: String, size: Int64)
+            do { finished = try staged.finish() } catch {
+                staged.discard()
+                throw error
+            }
+            return (finished.md5, finished.size, try publish(staged.path))
+        }
     }
 
     /// Moves a finished staging file into `blobs/` under a new name and makes the rename durable.
@@ -214,6 +243,12 @@ public final class LocalObjectStore: ObjectStore {
     }
 
     func blobPath(_ blob: String) -> String { blobDirectory + "/" + blob }
+
+    /// Unlinks blob files off the cooperative pool (removing a large file can block).
+    func removeBlobs(_ blobs: [String]) async {
+        guard !blobs.isEmpty else { return }
+        _ = try? await BlockingIO.run { [self] in blobs.forEach(unlinkBlob) }
+    }
 
     func unlinkBlob(_ blob: String) {
         if unlink(blobPath(blob)) != 0, errno != ENOENT {

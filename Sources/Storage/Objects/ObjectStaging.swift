@@ -56,6 +56,11 @@ public final class ObjectStaging: Sendable {
         }
     }
 
+    /// Appends `bytes` off the cooperative thread pool (a write may block on a busy disk).
+    public func append(_ bytes: [UInt8]) async throws {
+        try await BlockingIO.run { [self] in try bytes.withUnsafeBytes { try write($0) } }
+    }
+
     /// Flushes the file to disk and closes it; answers its MD5 (hex) and size.
     func finish() throws -> (md5: String, size: Int64) {
         try state.withLock { state throws in
