@@ -46,10 +46,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
     }
     let maxMapSize: Int
     public let path: String
+    private let logger: Logger
 
     /// Opens (creating if needed) the environment in directory `path` with the named databases.
     public init(path: String, databases names: [String], options: Options = Options(), logger: Logger = Logger(label: "lmdb")) throws(LMDBError) {
         self.path = path
+        self.logger = logger
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -181,14 +183,35 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     func beginWrite(parent: OpaquePointer?) throws(LMDBError) -> OpaquePointer {
         var pointer: OpaquePointer?
-        var code = mdb_txn_begin(environment, parent, 0, &pointer)
-        if code == MDB_MAP_RESIZED, parent == nil {
-            adoptForeignMapSize()
-            code = mdb_txn_begin(environment, parent, 0, &pointer)
-        }
-        try check(code)
+        try check(mdb_txn_begin(environment, parent, 0, &pointer))
         guard let pointer else { throw .badTransaction }
         return pointer
+    }
+
+    /// Runs a write on this thread with the resize lock held shared (so no map change can happen
+    /// while its transaction is open), growing or adopting the map between attempts as needed.
+    func withResizeGuard<T>(_ attempt: () throws -> T?) throws -> T {
+        while true {
+            resizeLock.lockShared()
+            let result: T?
+            do {
+                result = try attempt()
+            } catch LMDBError.mapResized {
+                resizeLock.unlockShared()
+                adoptForeignMapSize()
+                continue
+            } catch LMDBError.mapFull {
+                resizeLock.unlockShared()
+                try grow()
+                continue
+            } catch {
+                resizeLock.unlockShared()
+                throw error
+            }
+            resizeLock.unlockShared()
+            if let result { return result }
+            try grow()
+        }
     }
 
     /// Doubles the map (writer thread only, with no write transaction open). Throws when the
@@ -201,9 +224,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
         defer { resizeLock.unlockExclusive() }
         try check(mdb_env_set_mapsize(environment, next))
         mapSize.withLock { $0 = next }
+        logger.notice("LMDB map grown", metadata: ["path": "\(path)", "map_size": "\(next)"])
     }
 
-    private func adoptForeignMapSize() {
+    func adoptForeignMapSize() {
         resizeLock.lockExclusive()
         defer { resizeLock.unlockExclusive() }
         mdb_env_set_mapsize(environment, 0)

@@ -83,12 +83,12 @@ final class LMDBWriter: Sendable {
         if Thread.current.name != "lmdb-writer" { stopped.wait() }
     }
 
-    /// Runs and commits a batch; answers the error that failed the whole batch, if any.
+    /// Runs and commits a batch; answers the error that failed the whole batch, if any. A full
+    /// map grows and the batch runs again; a map grown by another process is adopted first.
     private func run(_ jobs: [Job], environment: LMDBEnvironment) -> (any Error)? {
-        while true {
-            do {
+        do {
+            _ = try environment.withResizeGuard { () throws -> Bool? in
                 let parent = try environment.beginWrite(parent: nil)
-                var mapFull = false
                 for job in jobs {
                     let child: OpaquePointer
                     do { child = try environment.beginWrite(parent: parent) } catch {
@@ -98,48 +98,48 @@ final class LMDBWriter: Sendable {
                     switch job.perform(LMDBTransaction(pointer: child)) {
                     case .kept:
                         let code = mdb_txn_commit(child)
-                        if code == MDB_MAP_FULL { mapFull = true }
-                        if code != 0, code != MDB_MAP_FULL { mdb_txn_abort(parent); throw LMDBError(code: code) }
+                        if code != 0 {
+                            mdb_txn_abort(parent)
+                            if code == MDB_MAP_FULL { return nil }
+                            throw LMDBError(code: code)
+                        }
                     case .rolledBack:
                         mdb_txn_abort(child)
                     case .mapFull:
                         mdb_txn_abort(child)
-                        mapFull = true
+                        mdb_txn_abort(parent)
+                        return nil
                     }
-                    if mapFull { break }
                 }
-                if !mapFull {
-                    let code = mdb_txn_commit(parent)
-                    if code == 0 { return nil }
-                    guard code == MDB_MAP_FULL else { throw LMDBError(code: code) }
-                } else {
-                    mdb_txn_abort(parent)
-                }
-                try environment.grow()
-                logger.notice("LMDB map grown", metadata: ["path": "\(environment.path)", "map_size": "\(environment.currentMapSize)"])
-            } catch {
-                logger.error("LMDB write failed", metadata: ["path": "\(environment.path)", "error": "\(error)"])
-                return error
+                let code = mdb_txn_commit(parent)
+                if code == MDB_MAP_FULL { return nil }
+                try check(code)
+                return true
             }
+            return nil
+        } catch {
+            logger.error("LMDB write failed", metadata: ["path": "\(environment.path)", "error": "\(error)"])
+            return error
         }
     }
 
     /// Runs one body synchronously in its own transaction, growing the map as needed.
     func runNow<T>(environment: LMDBEnvironment, _ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
-        while true {
+        try environment.withResizeGuard { () throws -> T? in
             let pointer = try environment.beginWrite(parent: nil)
             do {
                 let value = try body(LMDBTransaction(pointer: pointer))
                 let code = mdb_txn_commit(pointer)
                 if code == 0 { return value }
                 guard code == MDB_MAP_FULL else { throw LMDBError(code: code) }
+                return nil
             } catch LMDBError.mapFull {
                 mdb_txn_abort(pointer)
+                return nil
             } catch {
                 mdb_txn_abort(pointer)
                 throw error
             }
-            try environment.grow()
         }
     }
 }
