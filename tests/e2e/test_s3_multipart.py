@@ -199,3 +199,35 @@ def test_a_retried_complete_answers_the_same_object(s3, bucket):
     with s3_error("NoSuchUpload", 404):
         s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": wrong})
     assert sha256_hex(read_body(s3, bucket, key)[0]) == sha256_hex(b"".join(parts))
+
+
+def test_list_multipart_uploads_pages_with_markers_and_prefixes(s3):
+    """1,100 open uploads: pages of 400 follow NextKeyMarker/NextUploadIdMarker to every upload
+    exactly once, in key order; with a delimiter, folders are common prefixes listed once."""
+    name = unique_bucket("mpu-pages")
+    s3.create_bucket(Bucket=name)
+    expected = []
+    for index in range(1100):
+        key = f"dir{index % 3}/upload{index:04d}" if index % 2 else f"top{index:04d}"
+        expected.append((key, s3.create_multipart_upload(Bucket=name, Key=key)["UploadId"]))
+    seen, markers = [], {}
+    while True:
+        page = s3.list_multipart_uploads(Bucket=name, MaxUploads=400, **markers)
+        seen += [(upload["Key"], upload["UploadId"]) for upload in page.get("Uploads", [])]
+        if not page["IsTruncated"]:
+            break
+        markers = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
+    assert seen == sorted(expected)
+
+    folded, markers, pages = [], {}, 0
+    while True:
+        page = s3.list_multipart_uploads(Bucket=name, Delimiter="/", MaxUploads=200, **markers)
+        pages += 1
+        folded += [entry["Prefix"] for entry in page.get("CommonPrefixes", [])]
+        folded += [upload["Key"] for upload in page.get("Uploads", [])]
+        if not page["IsTruncated"]:
+            break
+        markers = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
+    tops = sorted(key for key, _ in expected if key.startswith("top"))
+    assert sorted(folded) == sorted(["dir0/", "dir1/", "dir2/"] + tops) and len(folded) == len(set(folded))
+    assert pages == 3

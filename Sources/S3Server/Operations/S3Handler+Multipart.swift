@@ -104,34 +104,33 @@ extension S3Handler {
         let urlEncoded = try ListParameters.urlEncoding(call.query)
         func encode(_ text: String) -> String { urlEncoded ? URLEncoding.encode(text) : text }
 
-        // The store pages by count only: with a marker, read everything and skip up to it.
-        let fetched = try await store.listMultipartUploads(
-            bucket: bucket, tenant: call.tenant, prefix: prefix, maxUploads: keyMarker == nil ? maxUploads + 1 : 10_000)
-        let after = fetched.filter { upload in
-            guard let keyMarker else { return true }
-            if upload.key != keyMarker { return upload.key > keyMarker }
-            guard let uploadIDMarker else { return false }
-            return upload.uploadID > uploadIDMarker
-        }
-        // Keys with the delimiter after the prefix roll up into common prefixes.
+        // Pages of the store are read until one more entry than wanted is found (common prefixes
+        // can fold many uploads into one entry). A common prefix at or before the key marker was
+        // listed on an earlier page.
         var uploads: [MultipartUploadInfo] = []
         var commonPrefixes: [String] = []
         var isTruncated = false
-        for upload in after {
-            if let delimiter, let common = ListParameters.commonPrefix(of: upload.key, prefix: prefix, delimiter: delimiter) {
-                if commonPrefixes.last == common { continue }
-                if uploads.count + commonPrefixes.count == maxUploads {
-                    isTruncated = true
-                    break
+        var nextKeyMarker: String?
+        var nextUploadIDMarker: String?
+        var cursor: (key: String, uploadID: String?)? = keyMarker.map { ($0, uploadIDMarker) }
+        paging: while true {
+            let page = try await store.listMultipartUploads(
+                bucket: bucket, tenant: call.tenant, prefix: prefix, afterKey: cursor?.key, afterUploadID: cursor?.uploadID, maxUploads: 1000)
+            for upload in page {
+                cursor = (upload.key, upload.uploadID)
+                if let delimiter, let common = ListParameters.commonPrefix(of: upload.key, prefix: prefix, delimiter: delimiter) {
+                    if commonPrefixes.last == common { continue }
+                    if let keyMarker, !keyMarker.utf8.lexicographicallyPrecedes(common.utf8) { continue }
+                    if uploads.count + commonPrefixes.count == maxUploads { isTruncated = true; break paging }
+                    commonPrefixes.append(common)
+                    (nextKeyMarker, nextUploadIDMarker) = (common, nil)
+                    continue
                 }
-                commonPrefixes.append(common)
-                continue
+                if uploads.count + commonPrefixes.count == maxUploads { isTruncated = true; break paging }
+                uploads.append(upload)
+                (nextKeyMarker, nextUploadIDMarker) = (upload.key, upload.uploadID)
             }
-            if uploads.count + commonPrefixes.count == maxUploads {
-                isTruncated = true
-                break
-            }
-            uploads.append(upload)
+            if page.count < 1000 { break }
         }
 
         var xml = XMLWriter()
@@ -139,9 +138,9 @@ extension S3Handler {
             xml.element("Bucket", bucket)
             xml.element("KeyMarker", encode(keyMarker ?? ""))
             xml.element("UploadIdMarker", uploadIDMarker ?? "")
-            if isTruncated, let last = uploads.last {
-                xml.element("NextKeyMarker", encode(last.key))
-                xml.element("NextUploadIdMarker", last.uploadID)
+            if isTruncated, let nextKeyMarker {
+                xml.element("NextKeyMarker", encode(nextKeyMarker))
+                xml.element("NextUploadIdMarker", nextUploadIDMarker ?? "")
             }
             xml.element("Prefix", encode(prefix))
             if let delimiter { xml.element("Delimiter", encode(delimiter)) }

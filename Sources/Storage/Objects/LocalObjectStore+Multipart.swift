@@ -150,21 +150,35 @@ extension LocalObjectStore {
         }
     }
 
-    public func listMultipartUploads(bucket: String, tenant: String, prefix: String, maxUploads: Int) async throws -> [MultipartUploadInfo] {
+    public func listMultipartUploads(bucket: String, tenant: String, prefix: String, afterKey: String?, afterUploadID: String?,
+                                     maxUploads: Int) async throws -> [MultipartUploadInfo] {
         let limit = max(1, min(maxUploads, 1000))
+        let bucketPrefix = LocalObjectIndex.bucketPrefix(bucket)
+        let scanPrefix = bucketPrefix + Array(prefix.utf8).prefix(LocalObjectIndex.keyBytesInIndex)
+        var start = scanPrefix
+        if let afterKey {
+            let marker = bucketPrefix + Array(afterKey.utf8).prefix(LocalObjectIndex.keyBytesInIndex)
+            if start.lexicographicallyPrecedes(marker) { start = marker }
+        }
+        /// Whether an upload comes after the markers, in key then upload-id byte order.
+        func isAfterMarkers(_ upload: MultipartUploadInfo) -> Bool {
+            guard let afterKey else { return true }
+            if upload.key != afterKey { return afterKey.utf8.lexicographicallyPrecedes(upload.key.utf8) }
+            guard let afterUploadID else { return false }
+            return afterUploadID.utf8.lexicographicallyPrecedes(upload.uploadID.utf8)
+        }
         return try environment.read { transaction in
             _ = try Self.ownedBucket(bucket, tenant, transaction, buckets)
-            let start = LocalObjectIndex.bucketPrefix(bucket) + Array(prefix.utf8).prefix(LocalObjectIndex.keyBytesInIndex)
             var found: [MultipartUploadInfo] = []
             try transaction.scan(uploads, from: start) { key, value in
-                guard key.starts(with: start) else { return false }
+                guard key.starts(with: scanPrefix), found.count < limit else { return false }
                 let info = try LocalObjectIndex.decode(LocalObjectIndex.UploadRecord.self, value).info
-                if info.key.hasPrefix(prefix) { found.append(info) }
+                if info.key.hasPrefix(prefix), isAfterMarkers(info) { found.append(info) }
                 return true
             }
-            // Long keys sit in the index by their first bytes: order by the full key.
-            found.sort { $0.key == $1.key ? $0.uploadID < $1.uploadID : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            return Array(found.prefix(limit))
+            // Index order is key order except among long keys sharing their indexed bytes.
+            found.sort { $0.key == $1.key ? $0.uploadID.utf8.lexicographicallyPrecedes($1.uploadID.utf8) : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            return found
         }
     }
 

@@ -146,11 +146,19 @@ public protocol ObjectStore: Sendable {
     func abortMultipartUpload(bucket: String, key: String, tenant: String, uploadID: String) async throws
     /// Parts with a number above `after`, ascending, at most `maxParts`.
     func listParts(bucket: String, key: String, tenant: String, uploadID: String, after: Int, maxParts: Int) async throws -> (parts: [PartInfo], isTruncated: Bool)
-    /// Uploads in progress whose key starts with `prefix`, ordered by key then upload id.
-    func listMultipartUploads(bucket: String, tenant: String, prefix: String, maxUploads: Int) async throws -> [MultipartUploadInfo]
+    /// Uploads in progress whose key starts with `prefix`, ordered by key then upload id, after
+    /// (`afterKey`, `afterUploadID`) when given (an upload id nil: after every upload of that key),
+    /// at most `maxUploads` (≤ 1,000).
+    func listMultipartUploads(bucket: String, tenant: String, prefix: String, afterKey: String?, afterUploadID: String?,
+                              maxUploads: Int) async throws -> [MultipartUploadInfo]
 }
 
 extension ObjectStore {
+    /// The first uploads in progress whose key starts with `prefix`.
+    public func listMultipartUploads(bucket: String, tenant: String, prefix: String, maxUploads: Int) async throws -> [MultipartUploadInfo] {
+        try await listMultipartUploads(bucket: bucket, tenant: tenant, prefix: prefix, afterKey: nil, afterUploadID: nil, maxUploads: maxUploads)
+    }
+
     /// Writes `bytes` as an object in one call (checkpoint state, avatars).
     @discardableResult
     public func putObject(bucket: String, key: String, tenant: String, bytes: [UInt8], attributes: ObjectAttributes = ObjectAttributes()) async throws -> ObjectInfo {
