@@ -14,6 +14,11 @@ public struct IRBundle: Sendable {
 public struct ModelAlias: Sendable, Equatable {
     public let model: String
     public let params: JSONValue
+
+    public init(model: String, params: JSONValue) {
+        self.model = model
+        self.params = params
+    }
 }
 
 /// An entity type: invocations whose key expression yields the same key run one at a time.

@@ -218,7 +218,10 @@ struct Run {
     private func effect(_ key: String, _ step: Step, _ body: () async throws -> JSONValue) async throws -> JSONValue {
         if let recorded = try await lookup(key, step) { return recorded }
         let result: JSONValue
-        do { result = try await body() } catch let error as RunError { throw error } catch {
+        do { result = try await body() } catch let error as RunError {
+            // A host's own failure codes keep their code and gain the step's path.
+            throw error.step == nil ? RunError(code: error.code, message: error.message, step: step.path) : error
+        } catch {
             throw RunError(code: "host_error", message: "\(step.kind.op) failed: \(error)", step: step.path)
         }
         do { try await host.journal.record(key, result) } catch {
