@@ -3,6 +3,8 @@
 ///
 /// Placeholders are `?` in every dialect.
 public protocol SQLConnection {
+    /// The dialect of the database behind this connection.
+    var dialect: SQLDialect { get }
     /// Runs a statement that returns no rows; answers the number of rows it changed.
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) throws(StorageError) -> Int
@@ -34,6 +36,8 @@ public enum SQLDialect: String, Sendable {
     public var integerType: String { self == .sqlite ? "INTEGER" : "BIGINT" }
     /// Column type for binary data.
     public var blobType: String { self == .sqlite ? "BLOB" : "LONGBLOB" }
+    /// An INSERT that skips rows whose unique key already exists: `\(insertIgnoringDuplicates) INTO t ...`.
+    public var insertIgnoringDuplicates: String { self == .sqlite ? "INSERT OR IGNORE" : "INSERT IGNORE" }
     /// What follows `CREATE TABLE name (...)`.
     public var tableOptions: String { self == .sqlite ? "" : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" }
 }

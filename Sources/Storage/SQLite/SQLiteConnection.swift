@@ -4,6 +4,7 @@ import CSQLite
 /// owner (``SQLiteStore``) confines the writer to a serial queue and checks readers out of a
 /// pool exclusively (SQLite's multi-thread mode allows exactly that).
 final class SQLiteConnection: SQLConnection, @unchecked Sendable {
+    var dialect: SQLDialect { .sqlite }
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private static let statementCacheLimit = 256
