@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_packages=(libsqlite3-dev liblmdb-dev libxml2-dev)
-test_packages=(curl)
+test_packages=(curl openssl)
 
 want_tests=false
 [ "${1:-}" = "--test" ] && want_tests=true

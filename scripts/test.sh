@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
 swift build --build-tests
-swift test --skip-build
+# The Mail tests talk to a real SMTP server (aiosmtpd from the venv).
+SCAICORE_TEST_PYTHON="$PWD/.venv/bin/python" swift test --skip-build
 SCAICORE_BIN="$PWD/.build/debug/scaicore-appliance" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

@@ -18,6 +18,10 @@ public func buildRouter(appliance: Appliance, registry: PrometheusCollectorRegis
     CoreRoutes(appliance: appliance).register(on: module)
     AvatarRoutes(appliance: appliance).register(on: module)
     AuditRoutes(appliance: appliance).register(on: module)
+    EventRoutes(appliance: appliance).register(on: module)
+    RunRoutes(appliance: appliance).register(on: module)
+    CheckpointRoutes(appliance: appliance).register(on: module)
+    NotificationRoutes(appliance: appliance).register(on: module)
     return router
 }
 

@@ -19,6 +19,10 @@ public final class Appliance: Sendable {
     /// The appliance's own objects: avatars and checkpoint state.
     public let internalObjects: InternalObjects
     public let avatars: CoreAvatars
+    /// Events, runs, checkpoints (docs/runtime.md).
+    public let runtime: Runtime
+    /// Mails checkpoint notifications through the configured relay.
+    public let notifier: Notifier
     public let logger: Logger
     private let runMarker: URL
     private let directory: URL
@@ -52,6 +56,10 @@ public final class Appliance: Sendable {
         s3Keys = S3KeyService(store: store, sealer: try SecretSealer(directory: configuration.keyDirectory), now: now)
         internalObjects = InternalObjects(store: stores.objects)
         avatars = CoreAvatars(cores: cores, objects: internalObjects)
+        runtime = Runtime(store: store, engines: engines, stores: stores, objects: internalObjects,
+                          configuration: configuration, logger: logger, now: now)
+        notifier = Notifier(store: store, sender: configuration.smtp.map(SMTPMailSender.init), from: configuration.notifyFrom,
+                            logger: logger, now: now)
     }
 
     /// Applies schema migrations. Safe to call on every start.
@@ -81,6 +89,7 @@ public final class Appliance: Sendable {
         try await internalObjects.ensureBucket()
         let recovered = try await cores.recoverAtBoot(uncleanShutdown: unclean)
         if !recovered.isEmpty { logger.info("Cores recovered", metadata: ["count": "\(recovered.count)"]) }
+        try await runtime.start()
         guard FileManager.default.createFile(atPath: runMarker.path, contents: Data("\(ProcessInfo.processInfo.processIdentifier)\n".utf8)) else {
             throw ApplianceError(.unavailable, code: "data_dir_unusable", "cannot write \(runMarker.path)")
         }
@@ -88,7 +97,9 @@ public final class Appliance: Sendable {
 
     /// Serving has ended cleanly: detaches engines, closes the stores, removes the run marker.
     public func shutdown() async {
+        await runtime.dispatcher.drain(timeout: .seconds(10))
         await engines.detachAll()
+        runtime.broadcaster.finishAll()
         await store.close()
         try? FileManager.default.removeItem(at: runMarker)
         servingLock.withLock { $0 = nil }

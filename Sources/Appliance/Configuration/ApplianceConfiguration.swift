@@ -18,8 +18,33 @@ public struct ApplianceConfiguration: Sendable {
     public var s3Region: String
     public var s3RootDomain: String
     public var s3MaxObjectBytes: Int64
+    public var runtimeWorkers: Int
+    public var runtimeMaxQueuedRuns: Int
+    public var checkpointSweepInterval: Duration
+    /// Nil: no reminders.
+    public var checkpointRemindBefore: Duration?
+    public var smtp: SMTPSettings?
+    public var notifyFrom: String
+    public var notifyPublicBaseURL: String
+    /// Plugin name → endpoint URL.
+    public var pluginEndpoints: [String: String]
+    public var inferenceUnrouted: InferenceRouter.Unrouted
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
+
+    /// The SMTP relay of the notifier (`notify.smtp.*`); nil when none is configured.
+    public struct SMTPSettings: Sendable {
+        public var host: String
+        public var port: Int
+        public var security: String
+        public var username: String?
+        public var password: String?
+        public var verifyCertificates: Bool
+    }
+
+    var notificationSettings: NotificationSettings {
+        NotificationSettings(relayConfigured: smtp != nil, publicBaseURL: notifyPublicBaseURL)
+    }
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -71,8 +96,42 @@ public struct ApplianceConfiguration: Sendable {
         guard !s3Region.isEmpty else { throw ConfigurationError("configuration key 's3.region' must not be empty") }
         s3RootDomain = value(.s3RootDomain).lowercased()
         s3MaxObjectBytes = Int64(integer(.s3MaxObjectBytes))
+        runtimeWorkers = integer(.runtimeWorkers)
+        runtimeMaxQueuedRuns = integer(.runtimeMaxQueuedRuns)
+        checkpointSweepInterval = .seconds(integer(.checkpointSweepInterval))
+        let remind = integer(.checkpointRemindBefore)
+        checkpointRemindBefore = remind > 0 ? .seconds(remind) : nil
+        let smtpHost = value(.notifySMTPHost)
+        smtp = smtpHost.isEmpty ? nil : SMTPSettings(
+            host: smtpHost, port: integer(.notifySMTPPort), security: value(.notifySMTPSecurity),
+            username: value(.notifySMTPUsername).isEmpty ? nil : value(.notifySMTPUsername),
+            password: value(.notifySMTPPassword).isEmpty ? nil : value(.notifySMTPPassword),
+            verifyCertificates: value(.notifySMTPVerify) == "true")
+        notifyFrom = value(.notifyFrom)
+        guard notifyFrom.contains("@"), !notifyFrom.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "<" || $0 == ">" }) else {
+            throw ConfigurationError("configuration key 'notify.from' must be an e-mail address such as scaicore@example.com")
+        }
+        notifyPublicBaseURL = value(.notifyPublicBaseURL)
+        guard notifyPublicBaseURL.hasPrefix("http://") || notifyPublicBaseURL.hasPrefix("https://") else {
+            throw ConfigurationError("configuration key 'notify.public_base_url' must start with http:// or https://")
+        }
+        pluginEndpoints = try Self.parseEndpoints(value(.pluginEndpoints))
+        inferenceUnrouted = InferenceRouter.Unrouted(rawValue: value(.inferenceUnrouted)) ?? .builtin
         logLevel = Logger.Level(rawValue: value(.logLevel)) ?? .info
         logFormat = LogFormat(rawValue: value(.logFormat)) ?? .text
+    }
+
+    /// Reads `plugins.endpoints`: `name=url` pairs separated by commas.
+    static func parseEndpoints(_ text: String) throws(ConfigurationError) -> [String: String] {
+        var endpoints: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("http://") || parts[1].hasPrefix("https://") else {
+                throw ConfigurationError("configuration key 'plugins.endpoints' must be name=http://… pairs separated by commas; '\(pair)' is not")
+            }
+            endpoints[parts[0]] = parts[1]
+        }
+        return endpoints
     }
 
     /// The built-in defaults, for tests and tools.

@@ -103,6 +103,48 @@ extension ConfigKey {
     public static let coresMaxIRBytes = ConfigKey(
         name: "cores.max_ir_bytes", type: .integer(1...268_435_456), defaultValue: "1048576",
         summary: "Largest IR bundle a Core may hold, in bytes of JSON. Larger IR is refused with 413.")
+    public static let runtimeWorkers = ConfigKey(
+        name: "runtime.workers", type: .integer(1...1024), defaultValue: "16",
+        summary: "Runs executing at once. Runs of one entity always run one at a time, whatever this says.")
+    public static let runtimeMaxQueuedRuns = ConfigKey(
+        name: "runtime.max_queued_runs", type: .integer(1...10_000_000), defaultValue: "10000",
+        summary: "Runs that may wait to execute (including those of paused Cores). Beyond it, events and invocations are refused with 429 and `Retry-After`.")
+    public static let checkpointSweepInterval = ConfigKey(
+        name: "checkpoints.sweep_interval_seconds", type: .integer(1...86_400), defaultValue: "300",
+        summary: "How often overdue checkpoints are expired or escalated and reminders sent. Deadlines act up to this late.")
+    public static let checkpointRemindBefore = ConfigKey(
+        name: "checkpoints.remind_before_seconds", type: .integer(0...31_536_000), defaultValue: "3600",
+        summary: "A reminder goes to the assignee once when less than this remains before a checkpoint's deadline. `0`: no reminders.")
+    public static let notifySMTPHost = ConfigKey(
+        name: "notify.smtp.host", type: .string, defaultValue: "",
+        summary: "SMTP relay for checkpoint e-mail. Empty: no mail is sent; notifications are only stored (visible through `GET /notifications`).")
+    public static let notifySMTPPort = ConfigKey(
+        name: "notify.smtp.port", type: .integer(1...65535), defaultValue: "587",
+        summary: "Port of the SMTP relay.")
+    public static let notifySMTPSecurity = ConfigKey(
+        name: "notify.smtp.security", type: .choice(["starttls", "tls", "none"]), defaultValue: "starttls",
+        summary: "`starttls` (upgrade after connecting, port 587), `tls` (TLS from the start, port 465) or `none` (plain text; credentials are then only sent to a relay on loopback).")
+    public static let notifySMTPUsername = ConfigKey(
+        name: "notify.smtp.username", type: .string, defaultValue: "",
+        summary: "User name for SMTP AUTH; empty sends no credentials.")
+    public static let notifySMTPPassword = ConfigKey(
+        name: "notify.smtp.password", type: .string, defaultValue: "",
+        summary: "Password for SMTP AUTH. Prefer the environment variable to the config file; it is never logged.")
+    public static let notifySMTPVerify = ConfigKey(
+        name: "notify.smtp.verify_certificates", type: .boolean, defaultValue: "true",
+        summary: "Check the relay's TLS certificate. `false` accepts self-signed relays.")
+    public static let notifyFrom = ConfigKey(
+        name: "notify.from", type: .string, defaultValue: "scaicore@localhost",
+        summary: "Sender address of notification e-mail.")
+    public static let notifyPublicBaseURL = ConfigKey(
+        name: "notify.public_base_url", type: .string, defaultValue: "http://127.0.0.1:8080",
+        summary: "Base URL of links in e-mail (how assignees reach this appliance). Links carry no token.")
+    public static let pluginEndpoints = ConfigKey(
+        name: "plugins.endpoints", type: .string, defaultValue: "",
+        summary: "HTTP endpoints that serve plugins: `name=url,name=url` (for example `payments=http://127.0.0.1:9100/pay`). A plugin step POSTs its call there.")
+    public static let inferenceUnrouted = ConfigKey(
+        name: "inference.unrouted", type: .choice(["builtin", "fail"]), defaultValue: "builtin",
+        summary: "Models whose provider this appliance does not have: `builtin` answers them with the deterministic built-in provider (echo), `fail` fails the run with `model_unavailable`.")
     public static let logLevel = ConfigKey(
         name: "log.level", type: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), defaultValue: "info",
         summary: "Least severe log level written.")
@@ -115,6 +157,8 @@ extension ConfigKey {
         dataDir, httpHost, httpPort, httpMaxBodyBytes,
         storageRelational, sqlitePath, sqliteSynchronous, sqliteBusyTimeout, sqliteReaders,
         lmdbMapSize, kvPurgeInterval, s3Listen, s3Port, s3Region, s3RootDomain, s3MaxObjectBytes,
-        coresMaxIRBytes, logLevel, logFormat,
+        coresMaxIRBytes, runtimeWorkers, runtimeMaxQueuedRuns, checkpointSweepInterval, checkpointRemindBefore,
+        notifySMTPHost, notifySMTPPort, notifySMTPSecurity, notifySMTPUsername, notifySMTPPassword, notifySMTPVerify, notifyFrom,
+        notifyPublicBaseURL, pluginEndpoints, inferenceUnrouted, logLevel, logFormat,
     ]
 }

@@ -13,6 +13,22 @@ public enum Permission: String, Sendable, CaseIterable {
     case coresOperate = "cores.operate"
     /// Read the audit log.
     case auditRead = "audit.read"
+    /// Post events to Cores and invoke their flows.
+    case eventsWrite = "events.write"
+    /// Read accepted events and follow the live event stream.
+    case eventsRead = "events.read"
+    /// Read runs and their journals.
+    case runsRead = "runs.read"
+    /// Cancel runs.
+    case runsOperate = "runs.operate"
+    /// Read checkpoints (the queue).
+    case checkpointsRead = "checkpoints.read"
+    /// Decide on and reassign checkpoints (as their assignee; admins on any).
+    case checkpointsResolve = "checkpoints.resolve"
+    /// Read notifications.
+    case notificationsRead = "notifications.read"
+    /// Read who the token is (`GET /me`).
+    case selfRead = "self.read"
 }
 
 /// The permission matrix: the one place that decides whether a role may do something.
@@ -20,10 +36,12 @@ public enum Permission: String, Sendable, CaseIterable {
 public enum AccessPolicy {
     public static let matrix: [Role: Set<Permission>] = [
         .admin: Set(Permission.allCases),
-        .developer: [.coresRead, .coresWrite, .coresOperate],
-        .`operator`: [.coresRead, .coresOperate],
-        .approver: [.coresRead],
-        .viewer: [.coresRead],
+        .developer: [.coresRead, .coresWrite, .coresOperate, .eventsWrite, .eventsRead, .runsRead, .runsOperate,
+                     .checkpointsRead, .checkpointsResolve, .notificationsRead, .selfRead],
+        .`operator`: [.coresRead, .coresOperate, .eventsWrite, .eventsRead, .runsRead, .runsOperate, .checkpointsRead,
+                      .checkpointsResolve, .notificationsRead, .selfRead],
+        .approver: [.coresRead, .runsRead, .checkpointsRead, .checkpointsResolve, .selfRead],
+        .viewer: [.coresRead, .eventsRead, .runsRead, .checkpointsRead, .selfRead],
     ]
 
     public static func allows(_ role: Role, _ permission: Permission) -> Bool {

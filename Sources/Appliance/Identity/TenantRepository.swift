@@ -67,6 +67,20 @@ public struct TenantRepository: Sendable {
         }
     }
 
+    /// Records the user's e-mail address (where checkpoint notifications go).
+    public func setEmail(tenantID: String, userID: String, email: String) async throws {
+        try await store.write { db in
+            try db.execute("UPDATE appliance_users SET email = ? WHERE tenant_id = ? AND id = ?", [.text(email), .text(tenantID), .text(userID)])
+        }
+    }
+
+    /// The user's name, or nil.
+    public func userName(tenantID: String, userID: String) async throws -> String? {
+        try await store.read { db in
+            try db.queryOne("SELECT name FROM appliance_users WHERE tenant_id = ? AND id = ?", [.text(tenantID), .text(userID)])?.text("name")
+        }
+    }
+
     static func tenant(_ row: SQLRow) throws -> Tenant {
         Tenant(id: try row.text("id"), slug: try row.text("slug"), name: try row.text("name"), createdAt: try row.text("created_at"))
     }

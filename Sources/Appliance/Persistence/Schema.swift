@@ -3,7 +3,124 @@ import Storage
 /// The appliance's tables, as versioned migrations written once for every SQL dialect.
 /// Append new migrations; never edit one that has shipped.
 public enum Schema {
-    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys]
+    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys, runtime]
+
+    /// The runtime (docs/runtime.md): accepted events, runs and their journals, human checkpoints,
+    /// notifications (an outbox the sender works through), users' e-mail.
+    static let runtime = Migration(version: 3, name: "runtime") { d in
+        [
+            "ALTER TABLE appliance_users ADD COLUMN email \(d.shortTextType)",
+            """
+            CREATE TABLE mod_scaicore_events (
+              id \(d.idType) NOT NULL PRIMARY KEY,
+              tenant_id \(d.idType) NOT NULL,
+              core_id \(d.idType) NOT NULL,
+              event_name \(d.shortTextType) NOT NULL,
+              data \(d.longTextType) NOT NULL,
+              source \(d.idType) NOT NULL,
+              source_run_id \(d.idType),
+              sender \(d.idType),
+              status \(d.idType) NOT NULL,
+              run_ids \(d.longTextType) NOT NULL,
+              idempotency_key \(d.shortTextType),
+              request_hash \(d.idType),
+              answer \(d.longTextType),
+              created_at \(d.idType) NOT NULL,
+              UNIQUE (tenant_id, core_id, idempotency_key))\(d.tableOptions)
+            """,
+            "CREATE INDEX mod_scaicore_events_by_core ON mod_scaicore_events (tenant_id, core_id, id)",
+            """
+            CREATE TABLE mod_scaicore_runs (
+              id \(d.idType) NOT NULL PRIMARY KEY,
+              tenant_id \(d.idType) NOT NULL,
+              core_id \(d.idType) NOT NULL,
+              flow \(d.shortTextType) NOT NULL,
+              event_id \(d.idType),
+              trigger_info \(d.longTextType) NOT NULL,
+              input \(d.longTextType) NOT NULL,
+              status \(d.idType) NOT NULL,
+              entity_type \(d.shortTextType),
+              entity_key \(d.shortTextType),
+              started_by \(d.idType),
+              output \(d.longTextType),
+              error \(d.longTextType),
+              checkpoint_id \(d.idType),
+              resume_pending \(d.integerType) NOT NULL DEFAULT 0,
+              wake_at \(d.idType),
+              state \(d.blobType),
+              created_at \(d.idType) NOT NULL,
+              updated_at \(d.idType) NOT NULL,
+              finished_at \(d.idType))\(d.tableOptions)
+            """,
+            "CREATE INDEX mod_scaicore_runs_by_core ON mod_scaicore_runs (tenant_id, core_id, id)",
+            "CREATE INDEX mod_scaicore_runs_by_status ON mod_scaicore_runs (status, wake_at)",
+            """
+            CREATE TABLE mod_scaicore_run_journal (
+              tenant_id \(d.idType) NOT NULL,
+              run_id \(d.idType) NOT NULL,
+              seq \(d.integerType) NOT NULL,
+              step_key \(d.shortTextType) NOT NULL,
+              result \(d.longTextType) NOT NULL,
+              started_at \(d.idType) NOT NULL,
+              recorded_at \(d.idType) NOT NULL,
+              duration_ms \(d.integerType) NOT NULL,
+              PRIMARY KEY (run_id, step_key))\(d.tableOptions)
+            """,
+            """
+            CREATE TABLE mod_scaicore_checkpoints (
+              id \(d.idType) NOT NULL PRIMARY KEY,
+              tenant_id \(d.idType) NOT NULL,
+              core_id \(d.idType) NOT NULL,
+              run_id \(d.idType) NOT NULL,
+              step \(d.shortTextType) NOT NULL,
+              journal_key \(d.shortTextType) NOT NULL,
+              kind \(d.idType) NOT NULL,
+              title \(d.longTextType) NOT NULL,
+              prompt \(d.longTextType),
+              schema_json \(d.longTextType),
+              assignee \(d.shortTextType) NOT NULL,
+              escalate_to \(d.shortTextType),
+              escalated \(d.integerType) NOT NULL DEFAULT 0,
+              reminded \(d.integerType) NOT NULL DEFAULT 0,
+              on_timeout \(d.idType) NOT NULL,
+              timeout_seconds \(d.integerType),
+              required_approvals \(d.integerType) NOT NULL,
+              approvals \(d.longTextType) NOT NULL,
+              run_started_by \(d.idType),
+              status \(d.idType) NOT NULL,
+              state_s3_key \(d.shortTextType) NOT NULL,
+              expires_at \(d.idType),
+              resolved_by \(d.longTextType),
+              resolution \(d.longTextType),
+              created_at \(d.idType) NOT NULL,
+              updated_at \(d.idType) NOT NULL,
+              resolved_at \(d.idType),
+              version \(d.integerType) NOT NULL)\(d.tableOptions)
+            """,
+            "CREATE INDEX mod_scaicore_checkpoints_by_tenant ON mod_scaicore_checkpoints (tenant_id, status, id)",
+            "CREATE INDEX mod_scaicore_checkpoints_by_expiry ON mod_scaicore_checkpoints (status, expires_at)",
+            """
+            CREATE TABLE mod_scaicore_notifications (
+              id \(d.idType) NOT NULL PRIMARY KEY,
+              tenant_id \(d.idType) NOT NULL,
+              core_id \(d.idType) NOT NULL,
+              checkpoint_id \(d.idType),
+              kind \(d.shortTextType) NOT NULL,
+              recipient \(d.shortTextType) NOT NULL,
+              to_addresses \(d.longTextType) NOT NULL,
+              subject \(d.longTextType) NOT NULL,
+              body \(d.longTextType) NOT NULL,
+              status \(d.idType) NOT NULL,
+              attempts \(d.integerType) NOT NULL DEFAULT 0,
+              next_attempt_at \(d.idType),
+              last_error \(d.longTextType),
+              created_at \(d.idType) NOT NULL,
+              sent_at \(d.idType))\(d.tableOptions)
+            """,
+            "CREATE INDEX mod_scaicore_notifications_by_tenant ON mod_scaicore_notifications (tenant_id, id)",
+            "CREATE INDEX mod_scaicore_notifications_pending ON mod_scaicore_notifications (status, next_attempt_at)",
+        ]
+    }
 
     /// S3 access keys of the object-store listener. The secret must be recoverable (SigV4
     /// verification needs it), so it is stored sealed with the data directory's master key

@@ -5,7 +5,7 @@ import Synchronization
 /// Crockford base32). Ids are monotonic within a process: an id made in the same millisecond as
 /// the previous one is that one plus one, so ids sort in creation order and page stably.
 public enum Identifier {
-    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    fileprivate static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
     /// The last (time, random) pair handed out.
     private static let last = Mutex<(millis: UInt64, random: UInt128)>((0, 0))
     private static let randomMask: UInt128 = (1 << 80) - 1
@@ -42,5 +42,24 @@ public enum Identifier {
         guard text.hasPrefix(prefix + "_") else { return false }
         let body = text.utf8.dropFirst(prefix.utf8.count + 1)
         return body.count == 26 && body.allSatisfy { alphabet.contains($0) }
+    }
+}
+
+extension Identifier {
+    /// An id of the usual shape derived from `seed`: the same seed always gives the same id, so a
+    /// step repeated after a crash names the same row (checkpoints).
+    public static func derived(_ prefix: String, from seed: String) -> String {
+        var hash: UInt128 = 0x6c62272e07bb014262b821756295c58d
+        for byte in seed.utf8 {
+            hash ^= UInt128(byte)
+            hash &*= 0x0000000001000000000000000000013B
+        }
+        var digits = [UInt8](repeating: 0, count: 26)
+        var value = hash
+        for index in stride(from: 25, through: 0, by: -1) {
+            digits[index] = alphabet[Int(value & 31)]
+            value >>= 5
+        }
+        return prefix + "_" + String(decoding: digits, as: UTF8.self)
     }
 }

@@ -43,7 +43,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     private static func classify(_ error: any Error, request: Request, logger: Logger) -> Failure {
         switch error {
         case let error as ApplianceError:
-            return Failure(status: status(of: error.kind), code: error.code, message: error.message, details: error.details)
+            // Back-pressure says when to come back.
+            let headers: HTTPFields = error.kind == .tooManyRequests ? [.retryAfter: "1"] : [:]
+            return Failure(status: status(of: error.kind), code: error.code, message: error.message, details: error.details, headers: headers)
         case let error as HTTPError where error.status == .notFound:
             let allowed = APICatalog.methods(forPath: request.uri.path)
             if !allowed.isEmpty {

@@ -157,6 +157,88 @@ enum OpenAPIDocument {
             "type": "object", "required": ["items", "next_cursor"],
             "properties": ["items": ["type": "array", "items": ref("AuditEntry")], "next_cursor": nullableString],
         ],
+        "EventPost": [
+            "type": "object", "required": ["event_name"], "additionalProperties": false,
+            "properties": ["event_name": ["type": "string", "pattern": "^[A-Za-z0-9._:-]{1,200}$"], "data": [:]],
+        ],
+        "EventAccepted": [
+            "type": "object", "required": ["event_id", "run_id", "run_ids", "status"],
+            "properties": ["event_id": string, "run_id": nullableString, "run_ids": ["type": "array", "items": string], "status": string],
+        ],
+        "Event": [
+            "type": "object",
+            "properties": [
+                "id": string, "core_id": string, "event_name": string, "data": [:], "source": string, "source_run_id": nullableString,
+                "status": string, "run_ids": ["type": "array", "items": string], "created_at": string,
+            ],
+        ],
+        "EventList": [
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": ["items": ["type": "array", "items": ref("Event")], "next_cursor": nullableString],
+        ],
+        "EventStream": ["type": "string", "description": "text/event-stream: `event: accepted|emitted` messages with a JSON `data:` line"],
+        "Invocation": [
+            "type": "object", "required": ["flow"], "additionalProperties": false,
+            "properties": ["flow": string, "input": [:], "wait": ["type": "number", "minimum": 0, "maximum": 60]],
+        ],
+        "Run": [
+            "type": "object",
+            "properties": [
+                "id": string, "core_id": string, "flow": string,
+                "status": ["type": "string", "enum": .array(RunStatus.allCases.map { .string($0.rawValue) })],
+                "trigger": ["type": "object"], "input": [:], "output": [:], "error": ["type": ["object", "null"]],
+                "entity": ["type": ["object", "null"]], "event_id": nullableString, "started_by": nullableString,
+                "checkpoint_id": nullableString, "wake_at": nullableString, "created_at": string, "updated_at": string,
+                "finished_at": nullableString, "journal": ["type": "array", "items": ["type": "object"]],
+            ],
+        ],
+        "RunList": [
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": ["items": ["type": "array", "items": ref("Run")], "next_cursor": nullableString],
+        ],
+        "Checkpoint": [
+            "type": "object",
+            "properties": [
+                "id": string, "core_id": string, "run_id": string, "step": string, "kind": string, "title": string,
+                "prompt": nullableString, "schema": ["type": ["object", "null"]], "assignee": string, "escalate_to": nullableString,
+                "escalated": ["type": "boolean"], "on_timeout": string,
+                "status": ["type": "string", "enum": .array(CheckpointStatus.allCases.map { .string($0.rawValue) })],
+                "required_approvals": ["type": "integer"], "approvals": ["type": "array", "items": ["type": "object"]],
+                "resolution": ["type": ["object", "null"]], "resolved_by": ["type": ["array", "null"]], "expires_at": nullableString,
+                "created_at": string, "updated_at": string, "resolved_at": nullableString, "version": ["type": "integer"], "url": string,
+            ],
+        ],
+        "CheckpointList": [
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": ["items": ["type": "array", "items": ref("Checkpoint")], "next_cursor": nullableString],
+        ],
+        "Resolution": [
+            "type": "object", "required": ["decision"], "additionalProperties": false,
+            "properties": [
+                "decision": ["type": "string", "enum": ["approved", "rejected", "submitted"]], "data": ["type": "object"],
+                "comment": ["type": "string", "maxLength": 4000],
+            ],
+        ],
+        "Reassignment": [
+            "type": "object", "required": ["assignee"], "additionalProperties": false,
+            "properties": ["assignee": string, "comment": ["type": "string", "maxLength": 4000]],
+        ],
+        "Notification": [
+            "type": "object",
+            "properties": [
+                "id": string, "core_id": string, "checkpoint_id": nullableString, "kind": string, "recipient": string,
+                "to": ["type": "array", "items": string], "subject": string, "body": string, "status": string,
+                "attempts": ["type": "integer"], "last_error": nullableString, "created_at": string, "sent_at": nullableString,
+            ],
+        ],
+        "NotificationList": [
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": ["items": ["type": "array", "items": ref("Notification")], "next_cursor": nullableString],
+        ],
+        "Me": [
+            "type": "object",
+            "properties": ["tenant_id": string, "user_id": string, "user_name": nullableString, "role": string],
+        ],
         "LifecycleRequest": [
             "type": "object", "additionalProperties": false,
             "properties": ["reason": ["type": "string", "maxLength": 1000]],

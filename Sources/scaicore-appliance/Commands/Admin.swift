@@ -53,11 +53,15 @@ struct TokenCommands: AsyncParsableCommand {
         @Option(help: "Role: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: String
         @Option(help: "User the token acts as (created if missing; default: the role's name).") var user: String?
         @Option(help: "Label shown in listings.") var name: String?
+        @Option(help: "E-mail address of the user (where checkpoint notifications go); replaces a previous one.") var email: String?
         @Option(help: "Lifetime such as 90d, 12h, 30m, or an ISO 8601 time (default: never expires).") var expires: String?
 
         func validate() throws {
             guard Role(rawValue: role) != nil else {
                 throw ValidationError("unknown role '\(role)'; use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let email, !(email.contains("@") && email.count <= 254 && !email.contains(where: { $0.isWhitespace || "<>\r\n,;".contains($0) })) {
+                throw ValidationError("bad --email '\(email)'; use an address such as alice@example.com")
             }
             if let expires, Expiry.parse(expires, now: Date()) == nil {
                 throw ValidationError("bad --expires '\(expires)'; use 90d, 12h, 30m or an ISO 8601 time in the future")
@@ -73,6 +77,7 @@ struct TokenCommands: AsyncParsableCommand {
             let (token, secret) = try await appliance.tokens.issue(
                 tenantID: found.id, userName: user ?? role.rawValue, role: role, name: name ?? "\(role.rawValue) token",
                 expiresAt: expires.flatMap { Expiry.parse($0, now: Date()) })
+            if let email { try await appliance.tenants.setEmail(tenantID: found.id, userID: token.userID, email: email) }
             emitLine("\(token.id)\t\(secret)")
             await appliance.store.close()
         }

@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks; each prints its figures and a reference measured in the same run.",
-        subcommands: [BenchAPI.self, BenchEngine.self, BenchStorage.self])
+        subcommands: [BenchAPI.self, BenchEngine.self, BenchStorage.self, BenchRuntime.self])
 }

@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
                 await announce.bound(.api, address)
             }),
             MaintenanceService(appliance: appliance, logger: logger),
+            RuntimeService(appliance: appliance),
         ]
         if let s3Host = configuration.s3Listen.host {
             let s3Configuration = S3ServerConfiguration(

@@ -1,0 +1,174 @@
+import CoreEngine
+import Foundation
+import Logging
+import Storage
+
+/// The runtime of DESIGN §4: intake, dispatcher, executor, checkpoints, and the stores they act
+/// through. One per appliance; ``Appliance`` builds it and ``start()`` sets it going.
+public final class Runtime: Sendable {
+    public let store: any RelationalStore
+    public let writer: GroupCommitWriter
+    public let engines: EngineRegistry
+    public let dispatcher: Dispatcher
+    public let intake: EventIntake
+    public let broadcaster: EventBroadcaster
+    public let checkpoints: CheckpointService
+    public let runs: RunService
+    let memory: any KeyValueStore
+    let grains: any GrainDirectory
+    let objects: InternalObjects
+    let inference: InferenceRouter
+    let plugins: PluginBridge
+    let logger: Logger
+    let now: Now
+    /// This node's name in the grain directory.
+    let nodeID: String
+    static let grainLease: Duration = .seconds(300)
+
+    init(
+        store: any RelationalStore, engines: EngineRegistry, stores: EmbeddedStores, objects: InternalObjects,
+        configuration: ApplianceConfiguration, logger: Logger, now: @escaping Now
+    ) {
+        self.store = store
+        self.engines = engines
+        self.writer = GroupCommitWriter(store: store)
+        self.dispatcher = Dispatcher(workers: configuration.runtimeWorkers, maxQueued: configuration.runtimeMaxQueuedRuns)
+        self.broadcaster = EventBroadcaster()
+        self.memory = stores.memory
+        self.grains = stores.grains
+        self.objects = objects
+        self.inference = InferenceRouter(unrouted: configuration.inferenceUnrouted)
+        self.plugins = PluginBridge(endpoints: configuration.pluginEndpoints)
+        self.logger = logger
+        self.now = now
+        self.nodeID = "node-" + ProcessInfo.processInfo.hostName.prefix(64) + "-" + String(ProcessInfo.processInfo.processIdentifier)
+        self.intake = EventIntake(store: store, writer: writer, engines: engines, dispatcher: dispatcher, broadcaster: broadcaster, now: now)
+        self.checkpoints = CheckpointService(
+            store: store, writer: writer, dispatcher: dispatcher, objects: objects,
+            notifications: configuration.notificationSettings, now: now)
+        self.runs = RunService(store: store, writer: writer, dispatcher: dispatcher, intake: intake)
+    }
+
+    /// Rebuilds the queues from the unfinished runs on disk and starts executing.
+    func start() async throws {
+        await engines.onActivation { [dispatcher] coreID in await dispatcher.activate(coreID: coreID) }
+        let unfinished = try await store.read { db in try RunRepository.unfinished(db) }
+        await dispatcher.recover(unfinished)
+        await dispatcher.start { [self] job in await self.execute(job) }
+        if !unfinished.isEmpty { logger.info("runs recovered", metadata: ["count": "\(unfinished.count)"]) }
+    }
+
+    // MARK: executing one run
+
+    /// Executes (or resumes) one run until it completes, fails, suspends or has to wait for its Core.
+    func execute(_ job: RunJob) async -> RunEnd {
+        do {
+            guard let run = try await store.read({ db in try RunRepository.find(db, tenantID: job.tenantID, id: job.runID) }) else { return .finished }
+            switch run.status {
+            case .completed, .failed, .cancelled: return .finished
+            case .suspended, .sleeping: return .waiting
+            case .queued, .running: break
+            }
+            guard let live = await engines.instance(coreID: run.coreID), live.tenantID == run.tenantID, !live.paused else {
+                return try await holdOrDrop(run)
+            }
+            let grain = try await claim(run)
+            defer { if let grain { Task { [grains] in _ = try? await grains.unregister(grain) } } }
+            let journal = RunJournal(tenantID: run.tenantID, runID: run.id, store: store, writer: writer, now: now)
+            let host = ApplianceHost(run: run, live: live, runtime: self, runJournal: journal)
+            let outcome = run.resumePending ? await resume(run, live: live, host: host) : await invoke(run, live: live, host: host)
+            return try await settle(run, live: live, outcome: outcome)
+        } catch {
+            logger.error("a run could not be executed; it stays queued and runs again at the next start", metadata: [
+                "run_id": "\(job.runID)", "error": "\(error)",
+            ])
+            return .finished
+        }
+    }
+
+    private func invoke(_ run: RunRecord, live: EngineInstance, host: ApplianceHost) async -> Outcome {
+        let context = Engine.RunContext(runID: run.id, startedAt: run.createdAt, trigger: run.trigger, env: [:])
+        return await live.engine.invoke(flow: run.flow, input: run.input, context: context, host: host)
+    }
+
+    /// Continues a run from its stored state: a checkpoint's blob with its resolution, or a
+    /// sleep's state. Without a usable state the run is invoked again from the start: its
+    /// journal (which holds the resolution) replays every effect without repeating it.
+    private func resume(_ run: RunRecord, live: EngineInstance, host: ApplianceHost) async -> Outcome {
+        let (tenantID, runID) = (run.tenantID, run.id)
+        do {
+            if let checkpointID = run.checkpointID {
+                let checkpoint = try await store.read { db in try CheckpointRepository.find(db, tenantID: tenantID, id: checkpointID) }
+                if let checkpoint, let resolution = checkpoint.resolution,
+                   let bytes = try await objects.checkpointState(tenantID: tenantID, coreID: run.coreID, checkpointID: checkpointID) {
+                    return await live.engine.resume(state: try EngineState(encoded: bytes), resolution: .checkpoint(resolution), host: host)
+                }
+                logger.warning("a checkpoint's state is missing; the run replays from its journal", metadata: ["run_id": "\(runID)"])
+            } else if let bytes = try await store.read({ db in try RunRepository.state(db, id: runID) }) {
+                return await live.engine.resume(state: try EngineState(encoded: bytes), resolution: .timerFired, host: host)
+            }
+        } catch {
+            logger.warning("a run's stored state is unusable; it replays from its journal", metadata: ["run_id": "\(runID)", "error": "\(error)"])
+        }
+        return await invoke(run, live: live, host: host)
+    }
+
+    /// Records how the execution ended.
+    private func settle(_ run: RunRecord, live: EngineInstance, outcome: Outcome) async throws -> RunEnd {
+        let at = Timestamp.string(now())
+        let runID = run.id
+        switch outcome {
+        case .completed(let output):
+            try await writer.write { db in try RunRepository.finish(db, id: runID, status: .completed, output: output, error: nil, at: at) }
+            return .finished
+        case .failed(let error):
+            let detail: JSONValue = ["code": .string(error.code), "message": .string(error.message), "step": error.step.map(JSONValue.string) ?? .null]
+            try await writer.write { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: detail, at: at) }
+            return .finished
+        case .suspended(.checkpoint(let request), let state):
+            try await checkpoints.open(run: run, live: live, request: request, state: state)
+            return .waiting
+        case .suspended(.timer(let until, _), let state):
+            let wakeAt = Timestamp.string(until)
+            let bytes = state.encoded()
+            try await writer.write { db in try RunRepository.sleep(db, id: runID, until: wakeAt, state: bytes, at: at) }
+            return .waiting
+        }
+    }
+
+    /// A run whose Core cannot run now waits for it; a run whose Core is gone is cancelled.
+    private func holdOrDrop(_ run: RunRecord) async throws -> RunEnd {
+        let exists = try await store.read { db in try CoreRepository.find(db, tenantID: run.tenantID, id: run.coreID) != nil }
+        guard !exists else { return .held }
+        let at = Timestamp.string(now())
+        let runID = run.id
+        let error: JSONValue = ["code": "core_deleted", "message": "the Core was deleted before the run could finish", "step": .null]
+        try await writer.write { db in try RunRepository.finish(db, id: runID, status: .cancelled, output: nil, error: error, at: at) }
+        return .finished
+    }
+
+    /// Places the run's entity on this node in the grain directory for the run's duration.
+    private func claim(_ run: RunRecord) async throws -> GrainAddress? {
+        guard let entity = run.entity else { return nil }
+        let grain = "\(run.tenantID)/\(entity.coreID)/\(entity.type)/\(entity.key)"
+        let address = try await grains.register(grain: String(grain.prefix(400)), node: nodeID, activation: run.id, lease: Self.grainLease)
+        if address.node != nodeID {
+            logger.warning("an entity is placed on another node; running here anyway (single-node appliance)", metadata: [
+                "grain": "\(grain)", "node": "\(address.node)",
+            ])
+            return nil
+        }
+        return address
+    }
+}
+
+extension Runtime {
+    /// The tenant's notifications, newest first.
+    public func notifications(tenantID: String, checkpointID: String?, statuses: [String], before cursor: String?, limit: Int) async throws -> Page<NotificationRecord> {
+        let items = try await store.read { db in
+            try NotificationOutbox.list(db, tenantID: tenantID, checkpointID: checkpointID, statuses: statuses, before: cursor, limit: limit + 1)
+        }
+        let page = Array(items.prefix(limit))
+        return Page(items: page, nextCursor: items.count > limit ? page.last?.id : nil)
+    }
+}

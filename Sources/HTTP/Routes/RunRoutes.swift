@@ -1,0 +1,57 @@
+import Appliance
+import CoreEngine
+import Hummingbird
+
+/// Runs (docs/runtime.md, "Runs"): `GET /cores/{id}/runs`, `GET /runs/{id}`, `POST /runs/{id}/cancel`.
+struct RunRoutes {
+    let appliance: Appliance
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.get("cores/:id/runs", use: list)
+        group.get("runs/:id", use: get)
+        group.post("runs/:id/cancel", use: cancel)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.runsRead)
+        let coreID = try CoreRoutes(appliance: appliance).coreID(context)
+        let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
+        let limit = try Pagination.limit(query["limit"], default: CoreRoutes.defaultPageSize, max: CoreRoutes.maxPageSize)
+        let statuses = try Self.statuses(query["status"], RunStatus.self)
+        let page = try await appliance.runtime.runs.list(
+            tenantID: principal.tenantID, coreID: coreID, statuses: statuses, before: try Pagination.decodeCursor(query["cursor"]), limit: limit)
+        return JSONBody.response(RuntimeViews.page(page.items.map { RuntimeViews.run($0) }, next: page.nextCursor))
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.runsRead)
+        let (run, journal) = try await appliance.runtime.runs.get(tenantID: principal.tenantID, id: try Self.runID(context), withJournal: true)
+        return JSONBody.response(RuntimeViews.run(run, journal: journal ?? []))
+    }
+
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.runsOperate)
+        let id = try Self.runID(context)
+        _ = try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes, empty: .object([:]))
+        let run = try await appliance.runtime.runs.cancel(tenantID: principal.tenantID, id: id, context: context.action())
+        return JSONBody.response(RuntimeViews.run(run))
+    }
+
+    static func runID(_ context: AppRequestContext) throws -> String {
+        let id = context.parameters.get("id") ?? ""
+        guard Identifier.isWellFormed(id, prefix: "run") else { throw ApplianceError.notFound("run", id: String(id.prefix(64))) }
+        return id
+    }
+
+    /// A comma-separated `status` filter of a closed vocabulary; 400 naming the allowed values.
+    static func statuses<S: RawRepresentable & CaseIterable>(_ text: String?, _: S.Type) throws -> [S] where S.RawValue == String {
+        var statuses: [S] = []
+        for name in (text ?? "").split(separator: ",") where !name.isEmpty {
+            guard let status = S(rawValue: String(name)) else {
+                throw ApplianceError(.badRequest, code: "invalid_query", "unknown status '\(name)'; use \(S.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            statuses.append(status)
+        }
+        return statuses
+    }
+}
