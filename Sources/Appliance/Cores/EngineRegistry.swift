@@ -25,12 +25,18 @@ public struct EngineInstance: Sendable {
 public actor EngineRegistry {
     private var instances: [String: EngineInstance] = [:]
     private var activationListener: (@Sendable (String) async -> Void)?
+    private var deactivationListener: (@Sendable (String) async -> Void)?
 
     public init() {}
 
     /// `listener` hears the id of each Core that becomes able to run (attached unpaused, or resumed).
     public func onActivation(_ listener: @escaping @Sendable (String) async -> Void) {
         activationListener = listener
+    }
+
+    /// `listener` hears the id of each Core that stops being able to run (paused or detached).
+    public func onDeactivation(_ listener: @escaping @Sendable (String) async -> Void) {
+        deactivationListener = listener
     }
 
     /// Attaches an engine to the Core (replacing any previous one). Throws when its IR no longer validates.
@@ -44,17 +50,19 @@ public actor EngineRegistry {
         instances[core.id] = EngineInstance(
             coreID: core.id, tenantID: core.tenantID, irRevision: core.irRevision, engine: Engine(bundle: bundle),
             plugins: Set(core.plugins), runtimeConfig: core.runtimeConfig, attachedAt: Date(), paused: paused)
-        if !paused { await activationListener?(core.id) }
+        if paused { await deactivationListener?(core.id) } else { await activationListener?(core.id) }
     }
 
     /// Removes the Core's engine, if it has one.
-    public func detach(coreID: String) {
+    public func detach(coreID: String) async {
         instances[coreID] = nil
+        await deactivationListener?(coreID)
     }
 
     public func setPaused(coreID: String, _ paused: Bool) async {
         instances[coreID]?.paused = paused
-        if !paused, instances[coreID] != nil { await activationListener?(coreID) }
+        guard instances[coreID] != nil else { return }
+        if paused { await deactivationListener?(coreID) } else { await activationListener?(coreID) }
     }
 
     public func instance(coreID: String) -> EngineInstance? { instances[coreID] }

@@ -47,7 +47,7 @@ struct ApplianceHost: HostEnvironment {
     /// Delivers the event to every live Core of the tenant that subscribes to it (the emitting
     /// Core included), each under an idempotency key made of the run and the step, so a
     /// recovered run delivers nothing twice. Without subscribers it is recorded once, unmatched,
-    /// on the emitting Core.
+    /// on the emitting Core. The deliveries and the step's journal entry are one transaction.
     func emit(event: String, data: JSONValue) async throws {
         try await checkNotCancelled()
         let subscribers = await runtime.engines.instances(tenantID: run.tenantID).filter { instance in
@@ -55,6 +55,7 @@ struct ApplianceHost: HostEnvironment {
         }
         let targets = subscribers.isEmpty ? [run.coreID] : subscribers.map(\.coreID)
         let stepKey = runJournal.currentKey
+        var prepared: [EventIntake.Prepared] = []
         for coreID in targets {
             var submission = Submission(tenantID: run.tenantID, coreID: coreID, eventName: event, data: data, source: .emit)
             submission.sourceRunID = run.id
@@ -62,7 +63,7 @@ struct ApplianceHost: HostEnvironment {
             submission.idempotencyKey = "emit:\(run.id):\(stepKey)"
             submission.bypassQueueLimit = true
             do {
-                _ = try await runtime.intake.accept(submission)
+                prepared.append(try await runtime.intake.prepare(submission))
             } catch let error as ApplianceError {
                 // One subscriber refusing (say, no entity key in the data) does not fail the emitting run.
                 runtime.logger.warning("an emitted event was refused by a subscriber", metadata: [
@@ -70,6 +71,11 @@ struct ApplianceHost: HostEnvironment {
                 ])
             }
         }
+        let deliveries = prepared
+        let outcomes = try await runJournal.recordWith(stepKey, .bool(true)) { db in
+            try deliveries.map { try EventIntake.write(db, $0) }
+        }
+        for (delivery, outcome) in zip(deliveries, outcomes) { _ = try? await runtime.intake.finish(delivery, outcome) }
     }
 
     func log(level: LogLevel, message: String, step: String) async {

@@ -31,6 +31,8 @@ public actor Dispatcher {
     private var ready: [RunJob] = []
     private var readyHead = 0
     private var held: [String: [RunJob]] = [:]
+    /// Cores known not to run now (paused, stopped): their jobs are held without executing.
+    private var inactive: Set<String> = []
     private var entityQueues: [EntityRef: [RunJob]] = [:]
     private var executing: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
@@ -106,8 +108,14 @@ public actor Dispatcher {
 
     /// The Core can run now: its held runs become ready.
     func activate(coreID: String) {
+        inactive.remove(coreID)
         guard let jobs = held.removeValue(forKey: coreID) else { return }
         for job in jobs { makeReady(job) }
+    }
+
+    /// The Core does not run now (paused or detached): its new runs wait without executing.
+    func deactivate(coreID: String) {
+        inactive.insert(coreID)
     }
 
     /// True while the run is executing.
@@ -155,6 +163,10 @@ public actor Dispatcher {
     }
 
     private func makeReady(_ job: RunJob) {
+        guard !inactive.contains(job.coreID) else {
+            held[job.coreID, default: []].append(job)
+            return
+        }
         ready.append(job)
         pump()
     }
@@ -191,6 +203,7 @@ public actor Dispatcher {
         executing.remove(job.runID)
         switch end {
         case .held:
+            inactive.insert(job.coreID)
             held[job.coreID, default: []].append(job)
         case .waiting:
             outstanding -= 1

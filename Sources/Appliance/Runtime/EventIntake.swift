@@ -52,6 +52,29 @@ public struct EventIntake: Sendable {
     let now: Now
 
     public func accept(_ submission: Submission) async throws -> Acceptance {
+        let prepared = try await prepare(submission)
+        let outcome: Result<Acceptance, ApplianceError>
+        do {
+            outcome = try await writer.write { db in try Self.write(db, prepared) }
+        } catch {
+            await abandon(prepared)
+            throw error
+        }
+        return try await finish(prepared, outcome)
+    }
+
+    /// A submission checked and planned, room reserved, not yet written.
+    struct Prepared: Sendable {
+        let event: EventRecord
+        let runs: [RunRecord]
+        let reserved: Int
+        let idempotencyKey: String?
+        let requestHash: String
+    }
+
+    /// Checks the Core, plans the runs and reserves room for them. Follow with ``write(_:_:)`` in a
+    /// transaction, then ``finish(_:_:)`` — or ``abandon(_:)`` when the transaction failed.
+    func prepare(_ submission: Submission) async throws -> Prepared {
         guard let live = await engines.instance(coreID: submission.coreID), live.tenantID == submission.tenantID else {
             throw try await notRunning(submission)
         }
@@ -64,35 +87,42 @@ public struct EventIntake: Sendable {
             id: eventID, tenantID: submission.tenantID, coreID: submission.coreID, name: submission.eventName, data: submission.data,
             source: submission.source, sourceRunID: submission.sourceRunID, sender: submission.sender,
             status: runs.isEmpty ? "unmatched" : "accepted", runIDs: runs.map(\.id), createdAt: Timestamp.string(at))
-        let key = submission.idempotencyKey
-        let hash = Self.requestHash(submission)
-        let outcome: Result<Acceptance, ApplianceError>
-        do {
-            outcome = try await writer.write { db -> Result<Acceptance, ApplianceError> in
-                if let key, let (earlier, earlierHash) = try EventRepository.find(db, tenantID: event.tenantID, coreID: event.coreID, idempotencyKey: key) {
-                    guard earlierHash == hash else { return .failure(Self.keyReused(key)) }
-                    return .success(Acceptance(eventID: earlier.id, runIDs: earlier.runIDs, replayed: true))
-                }
-                try EventRepository.insert(db, event, idempotencyKey: key, requestHash: hash)
-                for run in runs { try RunRepository.insert(db, run) }
-                return .success(Acceptance(eventID: event.id, runIDs: event.runIDs, replayed: false))
-            }
-        } catch {
-            await dispatcher.release(reserved)
-            throw error
+        return Prepared(event: event, runs: runs, reserved: reserved, idempotencyKey: submission.idempotencyKey,
+                        requestHash: Self.requestHash(submission))
+    }
+
+    /// Writes a prepared submission — or finds the earlier one with the same idempotency key.
+    static func write(_ db: any SQLConnection, _ prepared: Prepared) throws -> Result<Acceptance, ApplianceError> {
+        let event = prepared.event
+        if let key = prepared.idempotencyKey,
+           let (earlier, earlierHash) = try EventRepository.find(db, tenantID: event.tenantID, coreID: event.coreID, idempotencyKey: key) {
+            guard earlierHash == prepared.requestHash else { return .failure(keyReused(key)) }
+            return .success(Acceptance(eventID: earlier.id, runIDs: earlier.runIDs, replayed: true))
         }
+        try EventRepository.insert(db, event, idempotencyKey: prepared.idempotencyKey, requestHash: prepared.requestHash)
+        for run in prepared.runs { try RunRepository.insert(db, run) }
+        return .success(Acceptance(eventID: event.id, runIDs: event.runIDs, replayed: false))
+    }
+
+    /// After the transaction committed: new runs go to the dispatcher, listeners hear of the event.
+    func finish(_ prepared: Prepared, _ outcome: Result<Acceptance, ApplianceError>) async throws -> Acceptance {
         switch outcome {
         case .failure(let error):
-            await dispatcher.release(reserved)
+            await abandon(prepared)
             throw error
         case .success(let acceptance) where acceptance.replayed:
-            await dispatcher.release(reserved)
+            await abandon(prepared)
             return acceptance
         case .success(let acceptance):
-            await dispatcher.enqueue(runs, reserved: reserved)
-            broadcaster.publish(event)
+            await dispatcher.enqueue(prepared.runs, reserved: prepared.reserved)
+            broadcaster.publish(prepared.event)
             return acceptance
         }
+    }
+
+    /// Gives back what ``prepare(_:)`` reserved.
+    func abandon(_ prepared: Prepared) async {
+        await dispatcher.release(prepared.reserved)
     }
 
     /// The runs a submission starts: one per flow whose trigger matches, in flow-name order.

@@ -14,6 +14,8 @@ final class RunJournal: Journal {
     private let writer: GroupCommitWriter
     private let now: Now
     private let current = Mutex<(key: String, startedAt: Date, sequence: Int64?)>(("", Date(), nil))
+    /// Keys an effect recorded itself, in its own transaction (the engine's record is then a no-op).
+    private let recordedByEffect = Mutex<Set<String>>([])
 
     init(tenantID: String, runID: String, store: any RelationalStore, writer: GroupCommitWriter, now: @escaping Now) {
         self.tenantID = tenantID
@@ -35,17 +37,33 @@ final class RunJournal: Journal {
     }
 
     func record(_ key: String, _ result: JSONValue) async throws {
+        if recordedByEffect.withLock({ $0.remove(key) != nil }) { return }
+        try await commit(key, result) { _ in () }
+    }
+
+    /// Writes `key`'s entry in one group-committed transaction with `effect`'s writes.
+    private func commit<T: Sendable>(_ key: String, _ result: JSONValue, effect: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let (tenantID, runID) = (tenantID, runID)
         let recordedAt = now()
         let (startedAt, known) = current.withLock { state in (state.key == key ? state.startedAt : recordedAt, state.sequence) }
         let duration = Int64(max(0, recordedAt.timeIntervalSince(startedAt) * 1000))
-        let sequence = try await writer.write { db in
+        let (sequence, value) = try await writer.write { db in
+            let value = try effect(db)
             let sequence = try known ?? RunRepository.nextJournalSequence(db, runID: runID)
             try RunRepository.record(
                 db, tenantID: tenantID, runID: runID, key: key, result: result, startedAt: Timestamp.string(startedAt),
                 recordedAt: Timestamp.string(recordedAt), durationMS: duration, sequence: sequence)
-            return sequence
+            return (sequence, value)
         }
         current.withLock { $0.sequence = sequence + 1 }
+        return value
+    }
+
+    /// Records `key` in the same transaction as `effect`'s writes: the effect and its journal
+    /// entry are durable together or not at all. The engine's own record of the key is then skipped.
+    func recordWith<T: Sendable>(_ key: String, _ result: JSONValue, _ effect: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        let value = try await commit(key, result, effect: effect)
+        recordedByEffect.withLock { _ = $0.insert(key) }
+        return value
     }
 }

@@ -52,6 +52,7 @@ public final class Runtime: Sendable {
     /// Rebuilds the queues from the unfinished runs on disk and starts executing.
     func start() async throws {
         await engines.onActivation { [dispatcher] coreID in await dispatcher.activate(coreID: coreID) }
+        await engines.onDeactivation { [dispatcher] coreID in await dispatcher.deactivate(coreID: coreID) }
         let unfinished = try await store.read { db in try RunRepository.unfinished(db) }
         await dispatcher.recover(unfinished)
         await dispatcher.start { [self] job in await self.execute(job) }
@@ -73,7 +74,11 @@ public final class Runtime: Sendable {
                 return try await holdOrDrop(run)
             }
             let grain = try await claim(run)
-            defer { if let grain { Task { [grains] in _ = try? await grains.unregister(grain) } } }
+            let renewal = grain.map(keepLease)
+            defer {
+                renewal?.cancel()
+                if let grain { Task { [grains] in _ = try? await grains.unregister(grain) } }
+            }
             let journal = RunJournal(tenantID: run.tenantID, runID: run.id, store: store, writer: writer, now: now)
             let host = ApplianceHost(run: run, live: live, runtime: self, runJournal: journal)
             let outcome = run.resumePending ? await resume(run, live: live, host: host) : await invoke(run, live: live, host: host)
@@ -145,6 +150,26 @@ public final class Runtime: Sendable {
         let error: JSONValue = ["code": "core_deleted", "message": "the Core was deleted before the run could finish", "step": .null]
         try await writer.write { db in try RunRepository.finish(db, id: runID, status: .cancelled, output: nil, error: error, at: at) }
         return .finished
+    }
+
+    /// Renews the entity's lease every third of its length while the run executes.
+    private func keepLease(_ address: GrainAddress) -> Task<Void, Never> {
+        Task { [grains, logger] in
+            var current = address
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.grainLease / 3)
+                guard !Task.isCancelled else { return }
+                do {
+                    guard let renewed = try await grains.renew(current, lease: Self.grainLease) else {
+                        logger.warning("an entity's placement lease was lost while its run executed", metadata: ["grain": "\(address.grain)"])
+                        return
+                    }
+                    current = renewed
+                } catch {
+                    logger.warning("renewing an entity's placement lease failed", metadata: ["grain": "\(address.grain)", "error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// Places the run's entity on this node in the grain directory for the run's duration.
