@@ -7,11 +7,12 @@ run:        ## build a release binary and serve on embedded defaults (./data, 12
 test:       ## install what the tests need and run all of them
 	scripts/test.sh
 
-bench:      ## API, engine and storage benchmarks (release build)
+bench:      ## API, engine, storage and runtime benchmarks (release build; runtime with the DBOS/LangGraph peers)
 	swift build -c release --product scaicore-appliance
 	.build/release/scaicore-appliance bench api
 	.build/release/scaicore-appliance bench engine
 	.build/release/scaicore-appliance bench storage
+	.build/release/scaicore-appliance bench runtime --peers
 
 package:    ## release tarball for air-gapped installs, in dist/
 	packaging/build-tarball.sh

@@ -364,6 +364,25 @@ def test_a_sleeping_run_shows_its_wake_time_and_completes_after_it(admin):
     assert journal_keys(run) == ["nap", "woke"]
 
 
+def test_reading_a_run_with_wait_long_polls_until_it_ends(admin):
+    event = event_name("poll")
+    core = live_core(admin, bundle({"later": on_event(
+        event, {"id": "nap", "op": "sleep", "duration": "PT2S"}, returns({"n": "{{ input.n }}"}))}))
+    answer = fire(admin, core["id"], event, {"n": 4})
+    started = time.monotonic()
+    response = admin.get(f"/runs/{answer['run_id']}", params={"wait": 20})
+    took = time.monotonic() - started
+    assert response.status_code == 200, response.text
+    run = response.json()
+    assert run["status"] == "completed" and run["output"] == {"n": 4}, run
+    assert took < 15, f"the long poll answered {took:.1f}s after the call, not when the run ended"
+    assert journal_keys(run) == ["nap"]
+    # Bad waits are refused; wait=0 answers at once.
+    for bad in ("-1", "61", "soon"):
+        assert_error(admin.get(f"/runs/{answer['run_id']}", params={"wait": bad}), 400, "invalid_query")
+    assert admin.get(f"/runs/{answer['run_id']}", params={"wait": 0}).json()["status"] == "completed"
+
+
 # --- cancel ----------------------------------------------------------------------------------------
 
 def cancel(api, run_id):

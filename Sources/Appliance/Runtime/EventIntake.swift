@@ -174,7 +174,7 @@ public struct EventIntake: Sendable {
         var hasher = SHA256()
         hasher.update(data: Array(submission.eventName.utf8) + [0] + Array((submission.flow ?? "").utf8) + [0])
         hasher.update(data: submission.data.encodedBytes())
-        return hasher.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize().prefix(16))
     }
 
     static func keyReused(_ key: String) -> ApplianceError {

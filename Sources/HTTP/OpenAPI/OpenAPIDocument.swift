@@ -85,6 +85,7 @@ enum OpenAPIDocument {
         switch name {
         case "limit": ["type": "integer", "minimum": 1, "maximum": 200, "default": 50]
         case "status": ["type": "string", "description": "comma-separated statuses"]
+        case "wait": ["type": "integer", "minimum": 0, "maximum": 60, "description": "seconds to wait for the run to finish or suspend"]
         default: ["type": "string"]
         }
     }

@@ -25,7 +25,16 @@ struct RunRoutes {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.runsRead)
-        let (run, journal) = try await appliance.runtime.runs.get(tenantID: principal.tenantID, id: try Self.runID(context), withJournal: true)
+        let id = try Self.runID(context)
+        let query = try QueryParameters(request, allowed: ["wait"])
+        if let text = query["wait"] {
+            guard let seconds = Int(text), (0...60).contains(seconds) else {
+                throw ApplianceError(.badRequest, code: "invalid_query", "wait must be a whole number of seconds from 0 to 60")
+            }
+            // Long poll: answer as soon as the run finishes or suspends at a checkpoint.
+            _ = try await appliance.runtime.runs.wait(tenantID: principal.tenantID, id: id, seconds: seconds)
+        }
+        let (run, journal) = try await appliance.runtime.runs.get(tenantID: principal.tenantID, id: id, withJournal: true)
         return JSONBody.response(RuntimeViews.run(run, journal: journal ?? []))
     }
 

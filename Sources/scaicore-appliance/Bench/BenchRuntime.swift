@@ -1,7 +1,9 @@
+import Appliance
 import ArgumentParser
 import AsyncHTTPClient
 import CoreEngine
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import Storage
@@ -66,6 +68,11 @@ struct BenchRuntime: AsyncParsableCommand {
         if let most = clientCounts.max(), let result = intake[most] {
             print(String(format: "ratio %d-client intake / raw SQLite transactions: %.1f (target >= 3)", most, result.perSecond / raw))
         }
+        // The same intake without HTTP (in this process): what group commit does on its own.
+        for count in clientCounts {
+            let rate = try await Self.inProcessIntake(clients: count, seconds: seconds)
+            print(String(format: "(1') EventIntake.accept in process, %d clients     %9.0f events/s   ratio to raw SQLite %.1f", count, rate, rate / raw))
+        }
 
         // (2) a 3-step flow (set, memory.put, emit), invoked and awaited.
         var flows: [Int: LoadDriver.Result] = [:]
@@ -101,6 +108,48 @@ struct BenchRuntime: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    /// Events accepted per second by ``EventIntake`` called directly (no HTTP), `clients` at once,
+    /// on a fresh appliance with a paused Core (each event writes its event and run rows).
+    static func inProcessIntake(clients: Int, seconds: Double) async throws -> Double {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-intake-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = try ConfigurationLoader(environment: [:], flags: [(.dataDir, "bench", directory.path)]).load()
+        configuration.runtimeMaxQueuedRuns = 100_000_000
+        let appliance = try Appliance(configuration: configuration, logger: Logger(label: "bench"))
+        try await appliance.migrate()
+        guard let first = try await appliance.bootstrapIfEmpty() else { throw ValidationError("bench needs an empty data directory") }
+        try await appliance.start()
+        let principal = Principal(tenantID: first.tenant.id, userID: "bench", role: .admin, tokenID: "bench")
+        let context = ActionContext(principal: principal)
+        let ir = try JSONValue.parse(Array(bundle.utf8))
+        let core = try await appliance.cores.create(CoreDraft(name: "bench", ir: ir), tenantID: principal.tenantID, context: context)
+        for action in [LifecycleAction.start, .pause] {
+            _ = try await appliance.cores.perform(action, tenantID: principal.tenantID, id: core.id, ifMatch: nil, context: context)
+        }
+        let intake = appliance.runtime.intake
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+        let started = clock.now
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<clients {
+                group.addTask {
+                    var count = 0
+                    while clock.now < deadline {
+                        let submission = Submission(tenantID: principal.tenantID, coreID: core.id, eventName: "bench.event",
+                                                    data: ["n": .integer(Int64(worker * 1_000_000 + count))], source: .api)
+                        _ = try await intake.accept(submission)
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = (clock.now - started).milliseconds / 1000
+        await appliance.shutdown()
+        return Double(total) / elapsed
     }
 
     /// Single-row insert transactions per second on a fresh SQLite file (WAL, synchronous=FULL, as the appliance).
@@ -225,14 +274,11 @@ struct BenchAPIClient: Sendable {
         guard status == 200, let runID = run?.objectValue?["id"]?.stringValue, let checkpoint = run?.objectValue?["checkpoint_id"]?.stringValue else { return 598 }
         let (resolved, _) = try await exchange(.POST, "/checkpoints/\(checkpoint)/resolve", auth: approver, body: #"{"decision":"approved"}"#)
         guard resolved == 200 else { return resolved }
-        for _ in 0..<30_000 {
-            let (_, current) = try await exchange(.GET, "/runs/\(runID)", auth: admin, body: nil)
-            switch current?.objectValue?["status"]?.stringValue {
-            case "completed": return 200
-            case "failed", "cancelled": return 597
-            default: try await Task.sleep(for: .milliseconds(1))
-            }
+        let (_, current) = try await exchange(.GET, "/runs/\(runID)?wait=30", auth: admin, body: nil)
+        switch current?.objectValue?["status"]?.stringValue {
+        case "completed": return 200
+        case "failed", "cancelled": return 597
+        default: return 596
         }
-        return 596
     }
 }
