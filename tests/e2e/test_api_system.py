@@ -1,5 +1,6 @@
 """Operational routes: health, readiness, Prometheus metrics, and the OpenAPI document."""
 import re
+import time
 
 import pytest
 import requests
@@ -291,3 +292,24 @@ def test_head_is_served_wherever_get_is(admin):
         assert head.status_code == get.status_code == 200, path
         assert head.content == b"", path
     assert admin.request("HEAD", f"/cores/{core['id']}").headers["etag"] == '"1"'
+
+
+def test_runs_waiting_gauge_counts_the_runs_a_paused_core_holds(server, admin):
+    ir = {"ir_version": "1.0", "name": "gauge", "version": "0.1.0",
+          "flows": {"f": {"triggers": [{"type": "event", "event": "gauge.tick"}],
+                          "steps": [{"id": "done", "op": "return", "value": "{{ input }}"}]}}}
+    core = admin.create_core(f"Runs gauge {tag()}", ir=ir)
+    assert admin.post(f"/cores/{core['id']}/start").status_code == 200
+    assert admin.post(f"/cores/{core['id']}/pause").status_code == 200
+    _, samples = scrape(server)
+    before = metric(samples, "scaicore_runs_waiting")
+    for n in range(3):
+        assert admin.post(f"/cores/{core['id']}/events", json={"event_name": "gauge.tick", "data": {"n": n}}).status_code == 202
+    _, samples = scrape(server)
+    assert metric(samples, "scaicore_runs_waiting") == before + 3
+    assert any(name == "scaicore_runs_executing" for name, _, _ in samples)
+    assert admin.post(f"/cores/{core['id']}/resume").status_code == 200
+    deadline = time.time() + 20
+    while time.time() < deadline and metric(scrape(server)[1], "scaicore_runs_waiting") != before:
+        time.sleep(0.1)
+    assert metric(scrape(server)[1], "scaicore_runs_waiting") == before, "the held runs ran once the Core resumed"

@@ -124,6 +124,9 @@ public actor Dispatcher {
     /// Runs waiting or executing (for metrics and back-pressure).
     public var queued: Int { outstanding }
 
+    /// Runs executing now (for metrics).
+    public var executingCount: Int { executing.count }
+
     /// Waits until the run stops executing (finished, waiting or held) or `timeout` passes.
     func waitForRun(_ runID: String, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in

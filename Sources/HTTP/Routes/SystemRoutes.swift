@@ -25,6 +25,12 @@ struct SystemRoutes {
                 registry.makeGauge(descriptor: .init(metricName: "scaicore_cores", unitName: "", helpText: "Cores by status"), labels: [("status", status.rawValue)])
                     .set(to: Double(counts[status] ?? 0))
             }
+            let dispatcher = appliance.runtime.dispatcher
+            registry.makeGauge(descriptor: .init(metricName: "scaicore_runs_waiting", unitName: "",
+                                                 helpText: "Runs accepted and not yet executed, or executing (bounded by runtime.max_queued_runs)"))
+                .set(to: Double(await dispatcher.queued))
+            registry.makeGauge(descriptor: .init(metricName: "scaicore_runs_executing", unitName: "", helpText: "Runs executing now"))
+                .set(to: Double(await dispatcher.executingCount))
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
