@@ -20,6 +20,14 @@ import Testing
                 "triggers": [["type": "event", "event": "pong"]],
                 "steps": [["id": "done", "op": "return", "value": "{{ input }}"]],
             ],
+            "ask_then_sleep": [
+                "triggers": [["type": "event", "event": "ask.sleep"]],
+                "steps": [
+                    ["id": "approval", "op": "checkpoint", "kind": "approval", "title": "t", "assignee": "role:approver", "out": "d"],
+                    ["id": "nap", "op": "sleep", "duration": "PT1S"],
+                    ["id": "done", "op": "return", "value": "{{ d.decision }}"],
+                ],
+            ],
             "ask": [
                 "triggers": [["type": "event", "event": "ask"]],
                 "steps": [
@@ -132,5 +140,107 @@ import Testing
             #expect(Set(keys).count == keys.count, "no effect is journaled twice: \(keys)")
         }
         await reopened.shutdown()
+    }
+
+    @Test func aSleepAfterAResolvedCheckpointWakesFromItsOwnState() async throws {
+        let t = try await TestAppliance.make()
+        let core = try await startedCore(t)
+        let tenant = t.first.tenantID
+        let accepted = try await post(t, core, "ask.sleep", [:])
+        let suspended = try await t.appliance.runtime.runs.wait(tenantID: tenant, id: accepted.runIDs[0], seconds: 20)
+        let approver = Principal(tenantID: tenant, userID: "user_approver", role: .approver, tokenID: "token_a")
+        _ = try await t.appliance.runtime.checkpoints.decide(
+            tenantID: tenant, id: try #require(suspended.checkpointID), decision: Decision(decision: "approved", data: [:], comment: nil),
+            principal: approver, context: t.context(approver))
+        // The clockwork that wakes sleepers runs in `serve`; here the test plays it.
+        let ticker = RuntimeTicker(runtime: t.appliance.runtime, sweepInterval: .seconds(3600), remindBefore: nil)
+        var run = try await t.appliance.runtime.runs.get(tenantID: tenant, id: suspended.id).0
+        for _ in 0..<100 where run.status != .sleeping {
+            try await Task.sleep(for: .milliseconds(50))
+            run = try await t.appliance.runtime.runs.get(tenantID: tenant, id: suspended.id).0
+        }
+        #expect(run.status == .sleeping)
+        for _ in 0..<100 where !run.status.isFinal {
+            try await Task.sleep(for: .milliseconds(100))
+            try await ticker.wakeSleepers()
+            run = try await t.appliance.runtime.runs.get(tenantID: tenant, id: suspended.id).0
+        }
+        #expect(run.status == .completed && run.output == "approved")
+        await t.appliance.shutdown()
+    }
+
+    @Test func deletingACoreCancelsItsRunsAndGivesBackTheirQueueRoom() async throws {
+        let t = try await TestAppliance.make()
+        let core = try await startedCore(t)
+        let tenant = t.first.tenantID
+        let asked = try await post(t, core, "ask", ["n": 1])
+        let suspended = try await t.appliance.runtime.runs.wait(tenantID: tenant, id: asked.runIDs[0], seconds: 20)
+        _ = try await t.cores.perform(.pause, tenantID: tenant, id: core.id, ifMatch: nil, context: t.context(t.first))
+        var held: [String] = []
+        for n in 0..<3 { held += try await post(t, core, "ping", ["n": .integer(Int64(n))]).runIDs }
+        #expect(await t.appliance.runtime.dispatcher.queued == 3)
+        try await t.cores.delete(tenantID: tenant, id: core.id, ifMatch: nil, context: t.context(t.first))
+        #expect(await t.appliance.runtime.dispatcher.queued == 0)
+        let statuses = try await t.appliance.store.read { db in
+            try db.query("SELECT id, status FROM mod_scaicore_runs WHERE core_id = ?", [.text(core.id)]).map { try $0.text("status") }
+        }
+        #expect(statuses.count == held.count + 1 && statuses.allSatisfy { $0 == "cancelled" })
+        let checkpoint = try await t.appliance.runtime.checkpoints.get(tenantID: tenant, id: try #require(suspended.checkpointID))
+        #expect(checkpoint.status == .cancelled)
+        await t.appliance.shutdown()
+    }
+
+    @Test func aReplayedKeyGetsItsFirstAnswerEvenAfterTheCoreStopped() async throws {
+        let t = try await TestAppliance.make()
+        let core = try await startedCore(t)
+        var submission = Submission(tenantID: t.first.tenantID, coreID: core.id, eventName: "ping", data: ["n": 1], source: .api)
+        submission.idempotencyKey = "k-stop"
+        let first = try await t.appliance.runtime.intake.accept(submission)
+        _ = try await t.cores.perform(.stop, tenantID: t.first.tenantID, id: core.id, ifMatch: nil, context: t.context(t.first))
+        let again = try await t.appliance.runtime.intake.accept(submission)
+        #expect(again.eventID == first.eventID && again.replayed)
+        submission.idempotencyKey = "k-new"
+        #expect(await kind { _ = try await t.appliance.runtime.intake.accept(submission) } == .conflict)
+        await t.appliance.shutdown()
+    }
+
+    @Test func aCoreWhoseIRNoLongerValidatesGoesToErrorAndTheOthersStart() async throws {
+        let t = try await TestAppliance.make()
+        let good = try await startedCore(t)
+        let bad = try await t.cores.perform(
+            .start, tenantID: t.first.tenantID,
+            id: try await t.cores.create(CoreDraft(name: "bad", ir: Self.bundle), tenantID: t.first.tenantID, context: t.context(t.first)).id,
+            ifMatch: nil, context: t.context(t.first))
+        try await t.appliance.store.write { db in
+            try db.execute("UPDATE mod_scaicore_cores SET ir_source = ? WHERE id = ?", [.text(#"{"ir_version": "1.0"}"#), .text(bad.id)])
+        }
+        t.appliance.abandonServingLock()
+        let reopened = try TestAppliance.open(t.directory)
+        try await reopened.migrate()
+        try await reopened.start()
+        #expect(try await reopened.cores.get(tenantID: t.first.tenantID, id: good.id).status == .running)
+        #expect(try await reopened.cores.get(tenantID: t.first.tenantID, id: bad.id).status == .error)
+        await reopened.shutdown()
+    }
+
+    @Test func checkpointListsAreNewestFirstAndPageWithoutGapsOrRepeats() async throws {
+        let t = try await TestAppliance.make()
+        let core = try await startedCore(t)
+        let tenant = t.first.tenantID
+        var opened: [String] = []
+        for n in 0..<5 {
+            let run = try await t.appliance.runtime.runs.wait(tenantID: tenant, id: try await post(t, core, "ask", ["n": .integer(Int64(n))]).runIDs[0], seconds: 20)
+            opened.append(try #require(run.checkpointID))
+        }
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await t.appliance.runtime.checkpoints.list(
+                tenantID: tenant, statuses: [.open], assignees: [], coreID: core.id, before: cursor, limit: 2)
+            seen += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == opened.reversed())
+        await t.appliance.shutdown()
     }
 }

@@ -51,7 +51,9 @@ enum CheckpointRepository {
         var coreID: String?
     }
 
-    /// The tenant's checkpoints, newest first, paged by id.
+    /// The tenant's checkpoints, newest first, paged by (created_at, id): checkpoint ids are
+    /// derived from their run and step, so they do not sort by time. The cursor is
+    /// ``cursor(_:)`` of the last item.
     static func list(_ db: any SQLConnection, tenantID: String, filter: Filter, before cursor: String?, limit: Int) throws -> [CheckpointRecord] {
         var sql = "SELECT * FROM mod_scaicore_checkpoints WHERE tenant_id = ?"
         var arguments: [SQLValue] = [.text(tenantID)]
@@ -64,11 +66,19 @@ enum CheckpointRepository {
             arguments += filter.assignees.map(SQLValue.text)
         }
         if let core = filter.coreID { sql += " AND core_id = ?"; arguments.append(.text(core)) }
-        if let cursor { sql += " AND id < ?"; arguments.append(.text(cursor)) }
-        sql += " ORDER BY id DESC LIMIT ?"
+        if let cursor {
+            let parts = cursor.split(separator: "|", maxSplits: 1).map(String.init)
+            let (createdAt, id) = parts.count == 2 ? (parts[0], parts[1]) : ("", cursor)
+            sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            arguments += [.text(createdAt), .text(createdAt), .text(id)]
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
         arguments.append(.integer(Int64(limit)))
         return try db.query(sql, arguments).map(checkpoint)
     }
+
+    /// The list cursor that continues after `checkpoint`.
+    static func cursor(_ checkpoint: CheckpointRecord) -> String { checkpoint.createdAt + "|" + checkpoint.id }
 
     /// Open checkpoints whose deadline has passed (every tenant: the sweep).
     static func overdue(_ db: any SQLConnection, at now: String, limit: Int) throws -> [CheckpointRecord] {

@@ -18,7 +18,8 @@ public struct CheckpointService: Sendable {
     /// Saves a suspended run: the state blob first, then the checkpoint row, the run's status and
     /// the notification in one transaction — never a row without its blob. The checkpoint's id is
     /// derived from the run and the step, so a run repeated after a crash opens the same one.
-    func open(run: RunRecord, live: EngineInstance, request: CheckpointRequest, state: EngineState) async throws {
+    /// Answers false, opening nothing, when the run was cancelled meanwhile.
+    func open(run: RunRecord, live: EngineInstance, request: CheckpointRequest, state: EngineState) async throws -> Bool {
         let at = now()
         let id = Identifier.derived("chk", from: run.id + "\n" + request.key)
         try await objects.putCheckpointState(tenantID: run.tenantID, coreID: run.coreID, checkpointID: id, state: state.encoded())
@@ -35,12 +36,13 @@ public struct CheckpointService: Sendable {
             expiresAt: request.timeoutSeconds.map { Timestamp.string(at.addingTimeInterval(TimeInterval($0))) },
             resolvedBy: nil, resolution: nil, createdAt: stamp, updatedAt: stamp, resolvedAt: nil, version: 1)
         let settings = notifications
-        try await writer.write { db in
+        return try await writer.write { db in
+            guard try RunRepository.suspend(db, id: run.id, checkpointID: id, at: stamp) else { return false }
             if try CheckpointRepository.find(db, id: id) == nil {
                 try CheckpointRepository.insert(db, checkpoint)
                 try NotificationOutbox.enqueue(db, checkpoint, kind: .opened, settings: settings, at: at)
             }
-            try RunRepository.suspend(db, id: run.id, checkpointID: id, at: stamp)
+            return true
         }
     }
 
@@ -73,7 +75,7 @@ public struct CheckpointService: Sendable {
             try CheckpointRepository.list(db, tenantID: tenantID, filter: filter, before: cursor, limit: limit + 1)
         }
         let page = Array(items.prefix(limit))
-        return Page(items: page, nextCursor: items.count > limit ? page.last?.id : nil)
+        return Page(items: page, nextCursor: items.count > limit ? page.last.map(CheckpointRepository.cursor) : nil)
     }
 
     // MARK: resolving

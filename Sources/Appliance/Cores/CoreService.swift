@@ -134,11 +134,26 @@ public struct CoreService: Sendable {
             guard let core = try CoreRepository.find(db, tenantID: tenantID, id: id) else { throw ApplianceError.notFound("Core", id: id) }
             try Self.checkVersion(core, ifMatch: ifMatch, bodyVersion: nil)
             guard try CoreRepository.delete(db, tenantID: tenantID, id: id) else { throw ApplianceError.notFound("Core", id: id) }
+            // Its unfinished runs and open checkpoints end with it.
+            let cancelled = JSONValue.object(["code": "core_deleted", "message": "the Core was deleted", "step": .null]).encodedText()
+            try db.execute(
+                """
+                UPDATE mod_scaicore_runs SET status = 'cancelled', error = ?, checkpoint_id = NULL, resume_pending = 0, state = NULL,
+                  updated_at = ?, finished_at = ?
+                WHERE tenant_id = ? AND core_id = ? AND status IN ('queued', 'running', 'suspended', 'sleeping')
+                """,
+                [.text(cancelled), .text(at), .text(at), .text(tenantID), .text(id)])
+            try db.execute(
+                """
+                UPDATE mod_scaicore_checkpoints SET status = 'cancelled', updated_at = ?, resolved_at = ?, version = version + 1
+                WHERE tenant_id = ? AND core_id = ? AND status = 'open'
+                """,
+                [.text(at), .text(at), .text(tenantID), .text(id)])
             try AuditLog.record(
                 db, tenantID: tenantID, context: context, action: "core.delete", targetType: "core", targetID: id,
                 details: ["slug": .string(core.slug), "status": .string(core.status.rawValue)], at: at)
         }
-        await engines.detach(coreID: id)
+        await engines.remove(coreID: id)
     }
 
     // MARK: lifecycle
@@ -182,20 +197,34 @@ public struct CoreService: Sendable {
         }
         var outcome: [String: CoreStatus] = [:]
         for var core in live {
-            switch core.status {
-            case .paused:
-                try await engines.attach(core, paused: true)
-            case .stopping:
-                core = try await moveOn(core, to: .stopped, context: .system(reason: "the appliance restarted while the Core was stopping"))
-            case .running where !uncleanShutdown:
-                try await engines.attach(core)
-            default:
-                if core.status != .crashed {
-                    core = try await moveOn(core, to: .crashed, context: .system(reason: "the appliance stopped uncleanly while the Core was \(core.status.rawValue)"))
+            do {
+                switch core.status {
+                case .paused:
+                    try await engines.attach(core, paused: true)
+                case .stopping:
+                    core = try await moveOn(core, to: .stopped, context: .system(reason: "the appliance restarted while the Core was stopping"))
+                case .running where !uncleanShutdown:
+                    try await engines.attach(core)
+                default:
+                    if core.status != .crashed {
+                        core = try await moveOn(core, to: .crashed, context: .system(reason: "the appliance stopped uncleanly while the Core was \(core.status.rawValue)"))
+                    }
+                    core = try await moveOn(core, to: .restarting, context: .system(reason: "automatic restart after a crash"))
+                    try await engines.attach(core)
+                    core = try await moveOn(core, to: .running, context: .system(reason: "automatic restart after a crash"))
                 }
-                core = try await moveOn(core, to: .restarting, context: .system(reason: "automatic restart after a crash"))
-                try await engines.attach(core)
-                core = try await moveOn(core, to: .running, context: .system(reason: "automatic restart after a crash"))
+            } catch let error as ApplianceError where error.code == "invalid_ir" {
+                // One Core whose IR no longer runs must not keep the appliance from starting.
+                await engines.detach(coreID: core.id)
+                let current = try await get(tenantID: core.tenantID, id: core.id)
+                let reason = ActionContext.system(reason: "the engine could not start at boot: \(error.message)")
+                if Lifecycle.isLegal(from: current.status, to: .error) {
+                    core = try await moveOn(current, to: .error, context: reason)
+                } else if Lifecycle.isLegal(from: current.status, to: .stopping) {
+                    core = try await moveOn(try await moveOn(current, to: .stopping, context: reason), to: .error, context: reason)
+                } else {
+                    core = current
+                }
             }
             outcome[core.id] = core.status
         }

@@ -26,6 +26,7 @@ public actor EngineRegistry {
     private var instances: [String: EngineInstance] = [:]
     private var activationListener: (@Sendable (String) async -> Void)?
     private var deactivationListener: (@Sendable (String) async -> Void)?
+    private var removalListener: (@Sendable (String) async -> Void)?
 
     public init() {}
 
@@ -51,6 +52,17 @@ public actor EngineRegistry {
             coreID: core.id, tenantID: core.tenantID, irRevision: core.irRevision, engine: Engine(bundle: bundle),
             plugins: Set(core.plugins), runtimeConfig: core.runtimeConfig, attachedAt: Date(), paused: paused)
         if paused { await deactivationListener?(core.id) } else { await activationListener?(core.id) }
+    }
+
+    /// `listener` hears the id of each Core that was deleted.
+    public func onRemoval(_ listener: @escaping @Sendable (String) async -> Void) {
+        removalListener = listener
+    }
+
+    /// The Core was deleted: its engine goes, and the runtime forgets its queued runs.
+    public func remove(coreID: String) async {
+        instances[coreID] = nil
+        await removalListener?(coreID)
     }
 
     /// Removes the Core's engine, if it has one.

@@ -97,7 +97,7 @@ public enum Schema {
               resolved_at \(d.idType),
               version \(d.integerType) NOT NULL)\(d.tableOptions)
             """,
-            "CREATE INDEX mod_scaicore_checkpoints_by_tenant ON mod_scaicore_checkpoints (tenant_id, status, id)",
+            "CREATE INDEX mod_scaicore_checkpoints_by_tenant ON mod_scaicore_checkpoints (tenant_id, created_at, id)",
             "CREATE INDEX mod_scaicore_checkpoints_by_expiry ON mod_scaicore_checkpoints (status, expires_at)",
             """
             CREATE TABLE mod_scaicore_notifications (

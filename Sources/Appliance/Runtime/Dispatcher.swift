@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A run the dispatcher may hand to the executor.
 public struct RunJob: Sendable, Equatable {
@@ -16,6 +17,8 @@ public enum RunEnd: Sendable {
     case waiting
     /// Its Core is paused or not running: the run waits, queued, until the Core runs.
     case held
+    /// A store failed under it: it keeps its turn and executes again after the delay.
+    case retry(after: Duration)
 }
 
 /// Decides which queued run executes when (docs/runtime.md, "Ordering"): at most `workers` at
@@ -35,7 +38,14 @@ public actor Dispatcher {
     private var inactive: Set<String> = []
     private var entityQueues: [EntityRef: [RunJob]] = [:]
     private var executing: Set<String> = []
-    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var waiters: [String: [WaitSlot]] = [:]
+    /// Bumped each time a Core becomes able to run; a job remembers the value it was dispatched under.
+    private var activations: [String: Int] = [:]
+    private var dispatchedUnder: [String: Int] = [:]
+    /// Resumes that arrived while their run was still executing: queued again when it ends.
+    private var rerun: [String: RunJob] = [:]
+    /// Failed executions per run (storage errors), for the retry policy.
+    private var failures: [String: Int] = [:]
     private var executor: (@Sendable (RunJob) async -> RunEnd)?
     private var stopping = false
 
@@ -109,6 +119,7 @@ public actor Dispatcher {
     /// The Core can run now: its held runs become ready.
     func activate(coreID: String) {
         inactive.remove(coreID)
+        activations[coreID, default: 0] += 1
         guard let jobs = held.removeValue(forKey: coreID) else { return }
         for job in jobs { makeReady(job) }
     }
@@ -129,20 +140,38 @@ public actor Dispatcher {
 
     /// Waits until the run stops executing (finished, waiting or held) or `timeout` passes.
     func waitForRun(_ runID: String, timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.registerWaiter(runID) }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-            self.notify(runID)
+        let slot = WaitSlot()
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            slot.resume()
         }
+        await withCheckedContinuation { continuation in
+            if isPending(runID) {
+                waiters[runID, default: []].append(slot)
+                slot.set(continuation)
+            } else {
+                continuation.resume()
+            }
+        }
+        timer.cancel()
+        waiters[runID]?.removeAll { $0 === slot }
+        if waiters[runID]?.isEmpty == true { waiters[runID] = nil }
     }
 
-    private func registerWaiter(_ runID: String) async {
-        await withCheckedContinuation { continuation in
-            guard isPending(runID) else { return continuation.resume() }
-            waiters[runID, default: []].append(continuation)
-        }
+    /// A Core was deleted: its held runs and entity queues are dropped (its runs were cancelled on disk).
+    func forget(coreID: String) {
+        let dropped = held.removeValue(forKey: coreID) ?? []
+        outstanding -= dropped.count
+        for job in dropped { notify(job.runID) }
+        for entity in entityQueues.keys where entity.coreID == coreID { entityQueues[entity] = nil }
+        inactive.remove(coreID)
+        activations[coreID] = nil
+    }
+
+    /// Counts a failed execution of the run; answers how many there were.
+    func noteFailure(_ runID: String) -> Int {
+        failures[runID, default: 0] += 1
+        return failures[runID] ?? 1
     }
 
     /// True while the run is executing or waiting for its turn to execute.
@@ -193,8 +222,13 @@ public actor Dispatcher {
                 ready.removeFirst(readyHead)
                 readyHead = 0
             }
-            guard !executing.contains(job.runID) else { continue }
+            guard !executing.contains(job.runID) else {
+                // Resumed while its last execution is still ending: run it again once that ends.
+                rerun[job.runID] = job
+                continue
+            }
             executing.insert(job.runID)
+            dispatchedUnder[job.runID] = activations[job.coreID, default: 0]
             Task {
                 let end = await executor(job)
                 self.finished(job, end)
@@ -204,17 +238,34 @@ public actor Dispatcher {
 
     private func finished(_ job: RunJob, _ end: RunEnd) {
         executing.remove(job.runID)
+        let dispatched = dispatchedUnder.removeValue(forKey: job.runID)
         switch end {
         case .held:
-            inactive.insert(job.coreID)
-            held[job.coreID, default: []].append(job)
+            if dispatched == activations[job.coreID, default: 0] {
+                inactive.insert(job.coreID)
+                held[job.coreID, default: []].append(job)
+            } else {
+                // The Core became able to run while this job looked: look again.
+                makeReady(job)
+            }
         case .waiting:
             outstanding -= 1
+            failures[job.runID] = nil
         case .finished:
             outstanding -= 1
+            failures[job.runID] = nil
             releaseTurn(job)
+        case .retry(let delay):
+            // Still its entity's head and still counted: it only waits before trying again.
+            Task {
+                try? await Task.sleep(for: delay)
+                self.makeReady(job)
+            }
+            pump()
+            return
         }
         notify(job.runID)
+        if let again = rerun.removeValue(forKey: job.runID) { makeReady(again) }
         pump()
     }
 
@@ -232,5 +283,30 @@ public actor Dispatcher {
 
     private func notify(_ runID: String) {
         for waiter in waiters.removeValue(forKey: runID) ?? [] { waiter.resume() }
+    }
+}
+
+/// One long-poller's wake-up: resumed exactly once, by the run ending or by its timeout,
+/// whichever comes first.
+final class WaitSlot: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Void, Never>?, resumed: Bool)>((nil, false))
+
+    func set(_ continuation: CheckedContinuation<Void, Never>) {
+        let resumeNow = state.withLock { state -> Bool in
+            if state.resumed { return true }
+            state.continuation = continuation
+            return false
+        }
+        if resumeNow { continuation.resume() }
+    }
+
+    func resume() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.resumed else { return nil }
+            state.resumed = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume()
     }
 }

@@ -52,6 +52,9 @@ public struct EventIntake: Sendable {
     let now: Now
 
     public func accept(_ submission: Submission) async throws -> Acceptance {
+        // A retry of an accepted request gets its first answer even if the Core, its IR or the
+        // queue changed since (the check inside the transaction covers concurrent retries).
+        if let replay = try await earlierAnswer(submission) { return replay }
         let prepared = try await prepare(submission)
         let outcome: Result<Acceptance, ApplianceError>
         do {
@@ -61,6 +64,18 @@ public struct EventIntake: Sendable {
             throw error
         }
         return try await finish(prepared, outcome)
+    }
+
+    /// The answer given earlier to a request with the same idempotency key, if any; 422 when
+    /// that request was a different one.
+    private func earlierAnswer(_ submission: Submission) async throws -> Acceptance? {
+        guard let key = submission.idempotencyKey else { return nil }
+        let (tenantID, coreID) = (submission.tenantID, submission.coreID)
+        guard let (earlier, earlierHash) = try await store.read({ db in
+            try EventRepository.find(db, tenantID: tenantID, coreID: coreID, idempotencyKey: key)
+        }) else { return nil }
+        guard earlierHash == Self.requestHash(submission) else { throw Self.keyReused(key) }
+        return Acceptance(eventID: earlier.id, runIDs: earlier.runIDs, replayed: true)
     }
 
     /// A submission checked and planned, room reserved, not yet written.

@@ -63,21 +63,23 @@ enum RunRepository {
             [.text(status.rawValue), .optionalJSON(output), .optionalJSON(error), .text(at), .text(at), .text(id)]) == 1
     }
 
-    @discardableResult
+    /// Marks the run suspended at a checkpoint (a resume then starts from the checkpoint's blob);
+    /// false when it is no longer live (cancelled meanwhile).
     static func suspend(_ db: any SQLConnection, id: String, checkpointID: String, at: String) throws -> Bool {
         try db.execute(
             """
-            UPDATE mod_scaicore_runs SET status = 'suspended', checkpoint_id = ?, resume_pending = 0, updated_at = ?
+            UPDATE mod_scaicore_runs SET status = 'suspended', checkpoint_id = ?, state = NULL, resume_pending = 0, updated_at = ?
             WHERE id = ? AND status IN ('queued', 'running')
             """,
             [.text(checkpointID), .text(at), .text(id)]) == 1
     }
 
-    @discardableResult
+    /// Marks the run asleep with its state (a resume then starts from that state); false when it
+    /// is no longer live (cancelled meanwhile).
     static func sleep(_ db: any SQLConnection, id: String, until wakeAt: String, state: [UInt8], at: String) throws -> Bool {
         try db.execute(
             """
-            UPDATE mod_scaicore_runs SET status = 'sleeping', wake_at = ?, state = ?, resume_pending = 0, updated_at = ?
+            UPDATE mod_scaicore_runs SET status = 'sleeping', wake_at = ?, state = ?, checkpoint_id = NULL, resume_pending = 0, updated_at = ?
             WHERE id = ? AND status IN ('queued', 'running')
             """,
             [.text(wakeAt), .blob(state), .text(at), .text(id)]) == 1

@@ -48,6 +48,8 @@ public struct RunService: Sendable {
     /// still under way); answers it as it then is.
     public func wait(tenantID: String, id: String, seconds: Int) async throws -> RunRecord {
         let deadline = ContinuousClock.now + .seconds(seconds)
+        // The tenant's own run, or 404 at once: another tenant learns nothing by waiting.
+        _ = try await get(tenantID: tenantID, id: id)
         while true {
             let remaining = deadline - .now
             if remaining > .zero { await dispatcher.waitForRun(id, timeout: remaining) }

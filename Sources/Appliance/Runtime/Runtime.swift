@@ -53,6 +53,7 @@ public final class Runtime: Sendable {
     func start() async throws {
         await engines.onActivation { [dispatcher] coreID in await dispatcher.activate(coreID: coreID) }
         await engines.onDeactivation { [dispatcher] coreID in await dispatcher.deactivate(coreID: coreID) }
+        await engines.onRemoval { [dispatcher] coreID in await dispatcher.forget(coreID: coreID) }
         let unfinished = try await store.read { db in try RunRepository.unfinished(db) }
         await dispatcher.recover(unfinished)
         await dispatcher.start { [self] job in await self.execute(job) }
@@ -84,11 +85,30 @@ public final class Runtime: Sendable {
             let outcome = run.resumePending ? await resume(run, live: live, host: host) : await invoke(run, live: live, host: host)
             return try await settle(run, live: live, outcome: outcome)
         } catch {
-            logger.error("a run could not be executed; it stays queued and runs again at the next start", metadata: [
-                "run_id": "\(job.runID)", "error": "\(error)",
-            ])
-            return .finished
+            return await failedToExecute(job, error)
         }
+    }
+
+    /// Attempts an execution gets before a storage failure fails the run.
+    static let executionAttempts = 5
+
+    /// A store failed under the run (full disk, I/O error): it keeps its entity's turn and is
+    /// tried again with backoff; after ``executionAttempts`` it fails with `host_error`.
+    private func failedToExecute(_ job: RunJob, _ error: any Error) async -> RunEnd {
+        let attempt = await dispatcher.noteFailure(job.runID)
+        if attempt < Self.executionAttempts {
+            let delay = Duration.milliseconds(250 << attempt)
+            logger.error("a run could not be executed; retrying", metadata: [
+                "run_id": "\(job.runID)", "attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(error)",
+            ])
+            return .retry(after: delay)
+        }
+        logger.error("a run could not be executed; failing it", metadata: ["run_id": "\(job.runID)", "error": "\(error)"])
+        let detail: JSONValue = ["code": "host_error", "message": .string("storage failed \(attempt) times: \(error)"), "step": .null]
+        let at = Timestamp.string(now())
+        let runID = job.runID
+        _ = try? await writer.write { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: detail, at: at) }
+        return .finished
     }
 
     private func invoke(_ run: RunRecord, live: EngineInstance, host: ApplianceHost) async -> Outcome {
@@ -131,13 +151,12 @@ public final class Runtime: Sendable {
             try await writer.write { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: detail, at: at) }
             return .finished
         case .suspended(.checkpoint(let request), let state):
-            try await checkpoints.open(run: run, live: live, request: request, state: state)
-            return .waiting
+            // A run cancelled while it executed opens nothing and gives its entity's turn on.
+            return try await checkpoints.open(run: run, live: live, request: request, state: state) ? .waiting : .finished
         case .suspended(.timer(let until, _), let state):
             let wakeAt = Timestamp.string(until)
             let bytes = state.encoded()
-            try await writer.write { db in try RunRepository.sleep(db, id: runID, until: wakeAt, state: bytes, at: at) }
-            return .waiting
+            return try await writer.write { db in try RunRepository.sleep(db, id: runID, until: wakeAt, state: bytes, at: at) } ? .waiting : .finished
         }
     }
 
