@@ -58,11 +58,11 @@ enum CheckpointRepository {
         var sql = "SELECT * FROM mod_scaicore_checkpoints WHERE tenant_id = ?"
         var arguments: [SQLValue] = [.text(tenantID)]
         if !filter.statuses.isEmpty {
-            sql += " AND status IN (\(Array(repeating: "?", count: filter.statuses.count).joined(separator: ", ")))"
+            sql += " AND status IN (\(SQLText.placeholders(filter.statuses.count)))"
             arguments += filter.statuses.map { .text($0.rawValue) }
         }
         if !filter.assignees.isEmpty {
-            sql += " AND assignee IN (\(Array(repeating: "?", count: filter.assignees.count).joined(separator: ", ")))"
+            sql += " AND assignee IN (\(SQLText.placeholders(filter.assignees.count)))"
             arguments += filter.assignees.map(SQLValue.text)
         }
         if let core = filter.coreID { sql += " AND core_id = ?"; arguments.append(.text(core)) }

@@ -18,7 +18,7 @@ enum CoreRepository {
         var sql = "SELECT \(listColumns) FROM mod_scaicore_cores WHERE tenant_id = ?"
         var arguments: [SQLValue] = [.text(tenantID)]
         if !statuses.isEmpty {
-            sql += " AND status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))"
+            sql += " AND status IN (\(SQLText.placeholders(statuses.count)))"
             arguments += statuses.map { .text($0.rawValue) }
         }
         if let cursor { sql += " AND id > ?"; arguments.append(.text(cursor)) }
@@ -90,7 +90,7 @@ enum CoreRepository {
     /// Cores of every tenant in the given statuses (boot recovery, metrics). Not tenant-scoped:
     /// only the system calls it, never a request.
     static func allInStatuses(_ db: any SQLConnection, _ statuses: [CoreStatus]) throws -> [Core] {
-        let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
+        let marks = SQLText.placeholders(statuses.count)
         return try db.query("SELECT * FROM mod_scaicore_cores WHERE status IN (\(marks)) ORDER BY id", statuses.map { .text($0.rawValue) })
             .map { try core($0) }
     }

@@ -135,7 +135,7 @@ enum NotificationOutbox {
         var arguments: [SQLValue] = [.text(tenantID)]
         if let checkpointID { sql += " AND checkpoint_id = ?"; arguments.append(.text(checkpointID)) }
         if !statuses.isEmpty {
-            sql += " AND status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))"
+            sql += " AND status IN (\(SQLText.placeholders(statuses.count)))"
             arguments += statuses.map(SQLValue.text)
         }
         if let cursor { sql += " AND id < ?"; arguments.append(.text(cursor)) }

@@ -25,7 +25,7 @@ enum RunRepository {
         var sql = "SELECT * FROM mod_scaicore_runs WHERE tenant_id = ? AND core_id = ?"
         var arguments: [SQLValue] = [.text(tenantID), .text(coreID)]
         if !statuses.isEmpty {
-            sql += " AND status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))"
+            sql += " AND status IN (\(SQLText.placeholders(statuses.count)))"
             arguments += statuses.map { .text($0.rawValue) }
         }
         if let cursor { sql += " AND id < ?"; arguments.append(.text(cursor)) }

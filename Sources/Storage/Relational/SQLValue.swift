@@ -66,3 +66,11 @@ public struct SQLRow: Sendable {
         }
     }
 }
+
+/// Building statements.
+public enum SQLText {
+    /// `?, ?, ?` for an `IN (...)` list of `count` values.
+    public static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}
