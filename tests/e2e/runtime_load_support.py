@@ -19,6 +19,7 @@ import requests
 
 from api_assertions import tag
 from conftest import API, Server
+from runtime_support import config_env, get_run, journal_keys, parse_time, wait_until  # noqa: F401 (shared helpers)
 
 FINAL = frozenset({"completed", "failed", "cancelled"})
 # Statuses a run leaves by itself (the dispatcher, a timer); `suspended` waits for a human.
@@ -33,10 +34,6 @@ STREAM_KEYS = {"event_id", "core_id", "event_name", "data", "source", "run_ids",
 
 # --- configuration ------------------------------------------------------------------------------
 
-def config_env(settings):
-    """{"runtime.max_queued_runs": 3} → {"SCAICORE_RUNTIME_MAX_QUEUED_RUNS": "3"}."""
-    return {"SCAICORE_" + key.upper().replace(".", "_"): str(value) for key, value in settings.items()}
-
 
 def ephemeral_server(settings=None):
     """An ephemeral appliance (own temporary data directory) with configuration `settings`."""
@@ -44,27 +41,6 @@ def ephemeral_server(settings=None):
 
 
 # --- time and waiting -----------------------------------------------------------------------------
-
-def parse_time(text):
-    """An ISO 8601 time as the API writes it ("2026-11-25T18:40:00.123Z") → aware datetime."""
-    assert isinstance(text, str) and text, f"not a time: {text!r}"
-    value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    assert value.tzinfo is not None, f"time without a zone: {text!r}"
-    return value
-
-
-def wait_until(probe, timeout=RUN_TIMEOUT, interval=0.1, what="condition"):
-    """Calls `probe` until it answers something truthy and answers that; fails after `timeout`
-    seconds naming `what` (a string, or a function of the last answer)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        last = probe()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            text = what(last) if callable(what) else what
-            raise AssertionError(f"timed out after {timeout}s waiting for {text}")
-        time.sleep(interval)
 
 
 # --- bundles ----------------------------------------------------------------------------------------
@@ -154,11 +130,6 @@ def invoke(api, core_id, flow, input=None, wait=None, key=None):
 
 # --- runs ----------------------------------------------------------------------------------------------
 
-def get_run(api, run_id):
-    response = api.get(f"/runs/{run_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
 
 def wait_run(api, run_id, statuses=FINAL, timeout=RUN_TIMEOUT):
     """Polls GET /runs/{id} until its status is one of `statuses`; answers the run."""
@@ -171,10 +142,6 @@ def wait_run(api, run_id, statuses=FINAL, timeout=RUN_TIMEOUT):
 
     return wait_until(probe, timeout=timeout, interval=0.1,
                       what=lambda _: f"run {run_id} to be {sorted(statuses)}; last seen {json.dumps(last.get('run'))[:800]}")
-
-
-def journal_keys(run):
-    return [entry["key"] for entry in run["journal"]]
 
 
 def list_all(api, path, params=None, limit=200):
