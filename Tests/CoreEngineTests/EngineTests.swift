@@ -165,3 +165,47 @@ private func flow(_ steps: [JSONValue]) -> JSONValue { ["triggers": [["type": "a
         #expect(throws: RunError.self) { try engine.entityKey(flow: "main", input: [:]) }
     }
 }
+
+/// A host whose plugin and journal fail with the host's own codes.
+private struct CodedFailureHost: HostEnvironment {
+    struct FailingJournal: Journal {
+        let failRecord: Bool
+        func lookup(_ key: String) async throws -> JSONValue? { nil }
+        func record(_ key: String, _ result: JSONValue) async throws {
+            if failRecord { throw RunError(code: "storage_error", message: "disk full", step: nil) }
+        }
+    }
+    let failRecord: Bool
+    var journal: any Journal { FailingJournal(failRecord: failRecord) }
+    func model(alias: String, declared: ModelAlias, prompt: String, system: String?) async throws -> String { prompt }
+    func plugin(_ plugin: String, action: String, args: JSONValue) async throws -> JSONValue {
+        throw RunError(code: "plugin_failed", message: "the plugin said no", step: nil)
+    }
+    func memoryGet(_ key: String) async throws -> JSONValue? { nil }
+    func memoryPut(_ key: String, value: JSONValue, ttlSeconds: Int?) async throws {}
+    func memoryDelete(_ key: String) async throws {}
+    func emit(event: String, data: JSONValue) async throws {}
+    func log(level: LogLevel, message: String, step: String) async {}
+    func now() -> Date { Date(timeIntervalSince1970: 0) }
+}
+
+@Suite struct HostFailureCodeTests {
+    @Test func aHostsRunErrorKeepsItsCodeAndGainsTheStepPath() async throws {
+        let engine = Engine(bundle: try bundle(["main": flow([
+            ["id": "pay", "op": "plugin", "plugin": "payments", "action": "pay", "args": [:], "out": "r"],
+        ])], plugins: ["payments"]))
+        let context = Engine.RunContext(runID: "r1", startedAt: "2026-01-01T00:00:00Z")
+        guard case .failed(let error) = await engine.invoke(flow: "main", input: [:], context: context, host: CodedFailureHost(failRecord: false)) else {
+            Issue.record("the run should fail")
+            return
+        }
+        #expect(error.code == "plugin_failed" && error.step == "flows.main.steps[0]")
+
+        let journaled = Engine(bundle: try bundle(["main": flow([["id": "note", "op": "emit", "event": "e", "data": [:]]])]))
+        guard case .failed(let storage) = await journaled.invoke(flow: "main", input: [:], context: context, host: CodedFailureHost(failRecord: true)) else {
+            Issue.record("the run should fail")
+            return
+        }
+        #expect(storage.code == "storage_error" && storage.step == "flows.main.steps[0]")
+    }
+}

@@ -30,7 +30,7 @@ final class RunJournal: Journal {
 
     func lookup(_ key: String) async throws -> JSONValue? {
         let runID = runID
-        let recorded = try await store.read { db in try RunRepository.journalResult(db, runID: runID, key: key) }
+        let recorded = try await StorageFailure.wrap { try await self.store.read { db in try RunRepository.journalResult(db, runID: runID, key: key) } }
         let startedAt = now()
         current.withLock { $0.key = key; $0.startedAt = startedAt }
         return recorded
@@ -38,7 +38,7 @@ final class RunJournal: Journal {
 
     func record(_ key: String, _ result: JSONValue) async throws {
         if recordedByEffect.withLock({ $0.remove(key) != nil }) { return }
-        try await commit(key, result) { _ in () }
+        try await StorageFailure.wrap { try await self.commit(key, result) { _ in () } }
     }
 
     /// Writes `key`'s entry in one group-committed transaction with `effect`'s writes.
@@ -62,8 +62,32 @@ final class RunJournal: Journal {
     /// Records `key` in the same transaction as `effect`'s writes: the effect and its journal
     /// entry are durable together or not at all. The engine's own record of the key is then skipped.
     func recordWith<T: Sendable>(_ key: String, _ result: JSONValue, _ effect: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let value = try await commit(key, result, effect: effect)
+        let value = try await StorageFailure.wrap { try await self.commit(key, result, effect: effect) }
         recordedByEffect.withLock { _ = $0.insert(key) }
         return value
+    }
+}
+
+/// A store failing under a run (I/O error, full disk, a lock held too long). The run does not
+/// fail for it: its executor retries it from the journal with backoff (docs/runtime.md,
+/// "Failures and retries").
+enum StorageFailure {
+    static let code = "storage_error"
+
+    /// Runs `body`; an error that is not the program's (a ``RunError``, a bad memory key or value)
+    /// or a refusal (``ApplianceError``) becomes a ``RunError`` with code ``code``.
+    static func wrap<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RunError {
+            throw error
+        } catch let error as ApplianceError {
+            throw error
+        } catch let error as KeyValueError {
+            // A bad key or value is the program's doing, not the store's.
+            throw RunError(code: "invalid_memory", message: error.description, step: nil)
+        } catch {
+            throw RunError(code: code, message: "\(error)", step: nil)
+        }
     }
 }

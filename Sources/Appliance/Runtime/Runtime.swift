@@ -146,6 +146,9 @@ public final class Runtime: Sendable {
         case .completed(let output):
             try await writer.write { db in try RunRepository.finish(db, id: runID, status: .completed, output: output, error: nil, at: at) }
             return .finished
+        case .failed(let error) where error.code == StorageFailure.code:
+            // Not the program's failure: the executor tries the run again from its journal.
+            throw error
         case .failed(let error):
             let detail: JSONValue = ["code": .string(error.code), "message": .string(error.message), "step": error.step.map(JSONValue.string) ?? .null]
             try await writer.write { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: detail, at: at) }

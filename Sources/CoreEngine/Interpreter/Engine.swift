@@ -85,7 +85,7 @@ public struct Engine: Sendable {
         do {
             try await host.journal.record(pending.key, result)
         } catch {
-            return .failed(RunError(code: "host_error", message: "journal: \(error)", step: pending.key))
+            return .failed(Run.hostFailure(error, "journal", pending.key))
         }
         var run = Run(engine: self, state: state, host: host)
         run.state.pending = nil

@@ -3,10 +3,11 @@ import Foundation
 /// Everything the engine may ask of the world. The engine has no I/O of its own: the appliance
 /// implements this protocol over its stores and services, tests over in-memory maps.
 ///
-/// Contract: every call may throw; a thrown error fails the run with code `host_error` and the
-/// error's description (retries, if any, are the host's business, inside the call). Effectful
-/// calls are made at most once per journal key: the engine consults ``journal`` first and records
-/// the result after the call returns.
+/// Contract: every call may throw; a thrown ``RunError`` fails the run with its own code (the
+/// engine adds the step's path), any other error with code `host_error` and the error's
+/// description (retries, if any, are the host's business, inside the call). Effectful calls are
+/// made at most once per journal key: the engine consults ``journal`` first and records the
+/// result after the call returns.
 ///
 /// Two things the host provides outside this protocol: environment (secret) values arrive
 /// decrypted in ``Engine/RunContext/env`` and are visible to the program as `env`; entity

@@ -210,22 +210,28 @@ struct Run {
 
     private func lookup(_ key: String, _ step: Step) async throws -> JSONValue? {
         do { return try await host.journal.lookup(key) } catch {
-            throw RunError(code: "host_error", message: "journal: \(error)", step: step.path)
+            throw Self.hostFailure(error, "journal", step.path)
         }
+    }
+
+    /// A host call's error as the run's failure: a ``RunError`` the host threw keeps its code
+    /// (and gains the step's path); anything else is `host_error`.
+    static func hostFailure(_ error: any Error, _ what: String, _ path: String?) -> RunError {
+        if let error = error as? RunError {
+            return error.step == nil ? RunError(code: error.code, message: error.message, step: path) : error
+        }
+        return RunError(code: "host_error", message: "\(what): \(error)", step: path)
     }
 
     /// Runs an effect once per journal key: a recorded result is returned without acting again.
     private func effect(_ key: String, _ step: Step, _ body: () async throws -> JSONValue) async throws -> JSONValue {
         if let recorded = try await lookup(key, step) { return recorded }
         let result: JSONValue
-        do { result = try await body() } catch let error as RunError {
-            // A host's own failure codes keep their code and gain the step's path.
-            throw error.step == nil ? RunError(code: error.code, message: error.message, step: step.path) : error
-        } catch {
-            throw RunError(code: "host_error", message: "\(step.kind.op) failed: \(error)", step: step.path)
+        do { result = try await body() } catch {
+            throw Self.hostFailure(error, "\(step.kind.op) failed", step.path)
         }
         do { try await host.journal.record(key, result) } catch {
-            throw RunError(code: "host_error", message: "journal: \(error)", step: step.path)
+            throw Self.hostFailure(error, "journal", step.path)
         }
         return result
     }
