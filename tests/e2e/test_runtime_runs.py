@@ -404,7 +404,12 @@ def test_cancelling_a_suspended_run_cancels_its_checkpoint(admin):
     checkpoint = admin.get(f"/checkpoints/{run['checkpoint_id']}").json()
     assert checkpoint["status"] == "open" and checkpoint["run_id"] == run["id"], checkpoint
 
-    assert_cancelled(cancel(admin, run["id"]), admin, run["id"])
+    # A bad body is refused and cancels nothing; a reason is audited.
+    assert_error(admin.post(f"/runs/{run['id']}/cancel", json={"why": "x"}), 400, "invalid_request")
+    assert get_run(admin, run["id"])["status"] == "suspended"
+    assert_cancelled(admin.post(f"/runs/{run['id']}/cancel", json={"reason": "duplicate invoice"}), admin, run["id"])
+    audit = admin.get("/audit", params={"target_id": run["id"]}).json()["items"]
+    assert [e["details"].get("reason") for e in audit if e["action"] == "run.cancel"] == ["duplicate invoice"], audit
     checkpoint = admin.get(f"/checkpoints/{run['checkpoint_id']}").json()
     assert checkpoint["status"] == "cancelled", checkpoint
     assert_error(admin.post(f"/checkpoints/{run['checkpoint_id']}/resolve", json={"decision": "approved"}),

@@ -68,7 +68,7 @@ public enum AuditLog {
                 AuditEntry(
                     id: try row.text("id"), tenantID: try row.text("tenant_id"), actor: try row.text("actor"),
                     action: try row.text("action"), targetType: try row.text("target_type"), targetID: try row.text("target_id"),
-                    details: (try? JSONValue.parse(Array(try row.text("details").utf8))) ?? .null,
+                    details: try row.json("details"),
                     requestID: try row.optionalText("request_id"), createdAt: try row.text("created_at"))
             }
         }

@@ -107,18 +107,13 @@ enum CoreRepository {
         JSONValue.array(plugins.map(JSONValue.string)).encodedText()
     }
 
-    private static func json(_ row: SQLRow, _ column: String) throws -> JSONValue {
-        guard let text = try row.optionalText(column) else { return .null }
-        return (try? JSONValue.parse(Array(text.utf8))) ?? .string(text)
-    }
-
     static func core(_ row: SQLRow) throws -> Core {
         Core(
             id: try row.text("id"), tenantID: try row.text("tenant_id"), slug: try row.text("slug"), name: try row.text("name"),
-            ir: try json(row, "ir_source"), irVersion: try row.optionalText("ir_version"), irRevision: try row.integer("ir_revision"),
-            runtimeConfig: try json(row, "runtime_config"),
+            ir: try row.optionalJSON("ir_source") ?? .null, irVersion: try row.optionalText("ir_version"), irRevision: try row.integer("ir_revision"),
+            runtimeConfig: try row.json("runtime_config"),
             identityMode: IdentityMode(rawValue: try row.text("identity_mode")) ?? .service,
-            plugins: (try json(row, "plugins")).arrayValue?.compactMap(\.stringValue) ?? [],
+            plugins: (try row.json("plugins")).arrayValue?.compactMap(\.stringValue) ?? [],
             avatarURL: try row.optionalText("avatar_url"),
             status: CoreStatus(rawValue: try row.text("status")) ?? .error, statusReason: try row.optionalText("status_reason"),
             createdAt: try row.text("created_at"), updatedAt: try row.text("updated_at"), version: try row.integer("version"))

@@ -87,7 +87,7 @@ enum APICatalog {
                      "A run with its journal (every effect, with timings); `wait` long-polls until it finishes or suspends", tag: "runs",
                      permission: .runsRead, response: "Run", errors: [400, 401, 403, 404], query: ["wait"]),
         APIOperation(.post, moduleAPIPrefix + "/runs/{id}/cancel", "cancelRun", "Cancel an unfinished run (and its open checkpoint)",
-                     tag: "runs", permission: .runsOperate, response: "Run", errors: [400, 401, 403, 404, 409, 413]),
+                     tag: "runs", permission: .runsOperate, request: "LifecycleRequest", response: "Run", errors: [400, 401, 403, 404, 409, 413]),
         APIOperation(.get, moduleAPIPrefix + "/checkpoints", "listCheckpoints", "Checkpoints of the tenant (assignee=me: the caller's queue)",
                      tag: "checkpoints", permission: .checkpointsRead, response: "CheckpointList", errors: [400, 401, 403],
                      query: ["limit", "cursor", "status", "assignee", "core_id"]),

@@ -20,7 +20,7 @@ struct CheckpointRoutes {
         let principal = try context.require(.checkpointsRead)
         let query = try QueryParameters(request, allowed: ["limit", "cursor", "status", "assignee", "core_id"])
         let limit = try Pagination.limit(query["limit"], default: CoreRoutes.defaultPageSize, max: CoreRoutes.maxPageSize)
-        let statuses = try RunRoutes.statuses(query["status"], CheckpointStatus.self)
+        let statuses = try StatusFilter.parse(query["status"], CheckpointStatus.self)
         var assignees: [String] = []
         switch query["assignee"] {
         case nil: break

@@ -36,13 +36,7 @@ struct CoreRoutes {
         let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
         let limit = try Pagination.limit(query["limit"], default: Self.defaultPageSize, max: Self.maxPageSize)
         let cursor = try Pagination.decodeCursor(query["cursor"])
-        var statuses: [CoreStatus] = []
-        for name in (query["status"] ?? "").split(separator: ",") where !name.isEmpty {
-            guard let status = CoreStatus(rawValue: String(name)) else {
-                throw ApplianceError(.badRequest, code: "invalid_query", "unknown status '\(name)'; use \(CoreStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            statuses.append(status)
-        }
+        let statuses = try StatusFilter.parse(query["status"], CoreStatus.self)
         let page = try await cores.list(tenantID: principal.tenantID, statuses: statuses, after: cursor, limit: limit)
         return JSONBody.response(.object([
             "items": .array(page.items.map { CoreView.json($0, includeIR: false) }),

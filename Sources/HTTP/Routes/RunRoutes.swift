@@ -17,7 +17,7 @@ struct RunRoutes {
         let coreID = try CoreRoutes(appliance: appliance).coreID(context)
         let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
         let limit = try Pagination.limit(query["limit"], default: CoreRoutes.defaultPageSize, max: CoreRoutes.maxPageSize)
-        let statuses = try Self.statuses(query["status"], RunStatus.self)
+        let statuses = try StatusFilter.parse(query["status"], RunStatus.self)
         let page = try await appliance.runtime.runs.list(
             tenantID: principal.tenantID, coreID: coreID, statuses: statuses, before: try Pagination.decodeCursor(query["cursor"]), limit: limit)
         return JSONBody.response(RuntimeViews.page(page.items.map { RuntimeViews.run($0) }, next: page.nextCursor))
@@ -41,8 +41,10 @@ struct RunRoutes {
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.runsOperate)
         let id = try Self.runID(context)
-        _ = try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes, empty: .object([:]))
-        let run = try await appliance.runtime.runs.cancel(tenantID: principal.tenantID, id: id, context: context.action())
+        var reader = FieldReader(try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes, empty: .object([:])))
+        let reason = reader.string("reason", maxLength: 1000)
+        try reader.finish()
+        let run = try await appliance.runtime.runs.cancel(tenantID: principal.tenantID, id: id, context: context.action(reason: reason))
         return JSONBody.response(RuntimeViews.run(run))
     }
 
@@ -50,17 +52,5 @@ struct RunRoutes {
         let id = context.parameters.get("id") ?? ""
         guard Identifier.isWellFormed(id, prefix: "run") else { throw ApplianceError.notFound("run", id: String(id.prefix(64))) }
         return id
-    }
-
-    /// A comma-separated `status` filter of a closed vocabulary; 400 naming the allowed values.
-    static func statuses<S: RawRepresentable & CaseIterable>(_ text: String?, _: S.Type) throws -> [S] where S.RawValue == String {
-        var statuses: [S] = []
-        for name in (text ?? "").split(separator: ",") where !name.isEmpty {
-            guard let status = S(rawValue: String(name)) else {
-                throw ApplianceError(.badRequest, code: "invalid_query", "unknown status '\(name)'; use \(S.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            statuses.append(status)
-        }
-        return statuses
     }
 }
