@@ -1,12 +1,12 @@
 import Appliance
 import ArgumentParser
-import AsyncHTTPClient
 import CoreEngine
 import Foundation
 import HTTP
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 
 /// `bench api`: drives the REST API over loopback HTTP with N concurrent connections and
@@ -49,36 +49,38 @@ struct BenchAPI: AsyncParsableCommand {
             tasks.addTask { try await group.run() }
             let apiPort = try await ports.wait("api")
             let barePort = try await ports.wait("bare")
-            let client = HTTPClient(
-                eventLoopGroupProvider: .singleton,
-                configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)))
-            let base = "http://127.0.0.1:\(apiPort)/v1/modules/scaicore"
+            let setup = try await BenchHTTPConnection.connect(host: "127.0.0.1", port: apiPort)
+            let base = "/v1/modules/scaicore"
             let auth = "Bearer \(first.adminToken)"
-            let coreBody = #"{"name":"bench","ir":{"ir_version":"1.0","name":"bench","version":"0.1.0","flows":{}}}"#
-            let created = try await LoadDriver.send(client, url: base + "/cores", method: .POST, auth: auth, body: coreBody)
-            guard let id = created.objectValue?["id"]?.stringValue else { throw ValidationError("could not create the bench Core") }
+            let coreBody = #"{"name":"bench","ir":\#(Self.minimalIR)}"#
+            let (_, created) = try await setup.exchange(.POST, base + "/cores", auth: auth, body: coreBody)
+            await setup.close()
+            guard let id = created?.objectValue?["id"]?.stringValue else { throw ValidationError("could not create the bench Core: \(created.map { $0.encodedText() } ?? "no JSON")") }
 
             print("bench api: \(connections) connections, \(seconds) s per workload, debug=\(isDebugBuild)")
-            let driver = LoadDriver(client: client, connections: connections, seconds: seconds)
-            let ceiling = try await driver.run(name: "bare GET /bare (no auth, no storage)") { _ in
-                try await LoadDriver.status(client, url: "http://127.0.0.1:\(barePort)/bare", method: .GET, auth: nil, body: nil)
+            let bareDriver = try LoadDriver(url: "http://127.0.0.1:\(barePort)", connections: connections, seconds: seconds)
+            let ceiling = try await bareDriver.run(name: "bare GET /bare (no auth, no storage)") { connection, _ in
+                try await connection.send(.GET, "/bare", auth: nil).status
             }
-            let read = try await driver.run(name: "GET /cores/{id} (bearer auth, SQLite read)") { _ in
-                try await LoadDriver.status(client, url: base + "/cores/" + id, method: .GET, auth: auth, body: nil)
+            let driver = try LoadDriver(url: "http://127.0.0.1:\(apiPort)", connections: connections, seconds: seconds)
+            let read = try await driver.run(name: "GET /cores/{id} (bearer auth, SQLite read)") { connection, _ in
+                try await connection.send(.GET, base + "/cores/" + id, auth: auth).status
             }
-            let write = try await driver.run(name: "POST /cores (bearer auth, SQLite write+fsync)") { n in
-                try await LoadDriver.status(
-                    client, url: base + "/cores", method: .POST, auth: auth,
-                    body: #"{"name":"bench \#(n)","ir":{"ir_version":"1.0","name":"b","version":"0.1.0","flows":{}}}"#)
+            let write = try await driver.run(name: "POST /cores (bearer auth, SQLite write+fsync)") { connection, n in
+                try await connection.send(
+                    .POST, base + "/cores", auth: auth,
+                    body: #"{"name":"bench \#(n)","ir":\#(Self.minimalIR)}"#).status
             }
             print(String(format: "ratio authenticated GET / bare route: %.2f (target >= 0.50)", read.perSecond / ceiling.perSecond))
             print(String(format: "ratio POST /cores / bare route: %.2f", write.perSecond / ceiling.perSecond))
-            try await client.shutdown()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
         await appliance.shutdown()
     }
+
+    /// The smallest IR the API accepts: one flow of one step.
+    static let minimalIR = #"{"ir_version":"1.0","name":"bench","version":"0.1.0","flows":{"f":{"triggers":[{"type":"api"}],"steps":[{"id":"s","op":"set","var":"x","value":1}]}}}"#
 
     private var isDebugBuild: Bool {
         #if DEBUG

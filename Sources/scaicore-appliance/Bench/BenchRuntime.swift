@@ -1,6 +1,5 @@
 import Appliance
 import ArgumentParser
-import AsyncHTTPClient
 import CoreEngine
 import Foundation
 import Logging
@@ -18,13 +17,18 @@ struct BenchRuntime: AsyncParsableCommand {
 
     @Option(help: "Seconds per workload (after a 1 s warm-up).") var seconds = 5.0
     @Option(help: "Client counts, comma-separated.") var clients = "1,64"
+    @Option(help: "Workloads to run, comma-separated: intake, flow, round-trip.") var workloads = "intake,flow,round-trip"
     @Flag(help: "Also run bench/peers (DBOS, LangGraph; installs them into .venv-peers on first use).") var peers = false
     @Option(help: "Directory of the peer workloads.") var peersDirectory = "bench/peers"
 
     func validate() throws {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         guard !clientCounts.isEmpty, clientCounts.allSatisfy({ (1...512).contains($0) }) else { throw ValidationError("--clients must be numbers 1...512") }
+        guard !chosen.isEmpty, chosen.isSubset(of: Self.workloadNames) else { throw ValidationError("--workloads must name some of \(Self.workloadNames.sorted())") }
     }
+
+    static let workloadNames: Set<String> = ["intake", "flow", "round-trip"]
+    private var chosen: Set<String> { Set(workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
 
     private var clientCounts: [Int] { clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
@@ -33,36 +37,39 @@ struct BenchRuntime: AsyncParsableCommand {
         let server = try BenchServer.start()
         defer { server.stop() }
         let approverToken = try server.issueToken(role: "approver")
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
-        let outcome: Result<Void, any Error>
-        do {
-            try await workloads(client: client, server: server, approverToken: approverToken)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
-        try? await client.shutdown()
-        try outcome.get()
+        try await workloads(server: server, approverToken: approverToken)
     }
 
-    private func workloads(client: HTTPClient, server: BenchServer, approverToken: String) async throws {
-        let api = BenchAPIClient(client: client, base: server.url + "/v1/modules/scaicore")
+    private func workloads(server: BenchServer, approverToken: String) async throws {
+        let api = BenchAPIClient(base: "/v1/modules/scaicore")
         let admin = "Bearer \(server.token)", approver = "Bearer \(approverToken)"
+        let driver = { (count: Int) in try LoadDriver(url: server.url, connections: count, seconds: seconds) }
 
-        let intakeCore = try await api.core(Self.bundle, auth: admin, paused: true)
-        let flowCore = try await api.core(Self.bundle, auth: admin, paused: false)
+        let (intakeCore, flowCore) = try await {
+            let setup = try await BenchHTTPConnection.connect(host: driver(1).host, port: driver(1).port)
+            defer { Task { await setup.close() } }
+            return (try await api.core(setup, Self.bundle, auth: admin, paused: true),
+                    try await api.core(setup, Self.bundle, auth: admin, paused: false))
+        }()
         print("bench runtime: \(seconds) s per workload, clients \(clientCounts), binary \(server.binary)")
 
         // (1) durable event intake, against raw single-row SQLite transactions with the same synchronous setting.
+        if chosen.contains("intake") { try await intake(api: api, driver: driver, core: intakeCore, admin: admin) }
+        var flows: [Int: LoadDriver.Result] = [:]
+        if chosen.contains("flow") { flows = try await flowsCompleted(api: api, driver: driver, core: flowCore, admin: admin) }
+        var trips: [Int: LoadDriver.Result] = [:]
+        if chosen.contains("round-trip") { trips = try await roundTrips(api: api, driver: driver, core: flowCore, admin: admin, approver: approver) }
+        guard peers else { return }
+        try comparePeers(flows: flows, trips: trips)
+    }
+
+    private func intake(api: BenchAPIClient, driver: (Int) throws -> LoadDriver, core: String, admin: String) async throws {
         let raw = try await Self.rawSQLiteInserts(seconds: seconds)
         print(String(format: "reference: raw SQLite single-row insert transactions (synchronous=FULL)  %9.0f tx/s", raw))
         var intake: [Int: LoadDriver.Result] = [:]
         for count in clientCounts {
-            let driver = LoadDriver(client: client, connections: count, seconds: seconds)
-            intake[count] = try await driver.run(name: "(1) POST /events, \(count) clients") { n in
-                try await api.status(.POST, "/cores/\(intakeCore)/events", auth: admin, body: #"{"event_name":"bench.event","data":{"n":\#(n)}}"#)
+            intake[count] = try await driver(count).run(name: "(1) POST /events, \(count) clients") { connection, n in
+                try await api.status(connection, .POST, "/cores/\(core)/events", auth: admin, body: #"{"event_name":"bench.event","data":{"n":\#(n)}}"#)
             }
         }
         if let most = clientCounts.max(), let result = intake[most] {
@@ -73,28 +80,33 @@ struct BenchRuntime: AsyncParsableCommand {
             let rate = try await Self.inProcessIntake(clients: count, seconds: seconds)
             print(String(format: "(1') EventIntake.accept in process, %d clients     %9.0f events/s   ratio to raw SQLite %.1f", count, rate, rate / raw))
         }
+    }
 
-        // (2) a 3-step flow (set, memory.put, emit), invoked and awaited.
+    /// (2) a 3-step flow (set, memory.put, emit), invoked and awaited.
+    private func flowsCompleted(api: BenchAPIClient, driver: (Int) throws -> LoadDriver, core: String, admin: String) async throws -> [Int: LoadDriver.Result] {
         var flows: [Int: LoadDriver.Result] = [:]
         for count in clientCounts {
-            let driver = LoadDriver(client: client, connections: count, seconds: seconds)
-            flows[count] = try await driver.run(name: "(2) 3-step flow completed, \(count) clients") { n in
-                let (status, run) = try await api.exchange(.POST, "/cores/\(flowCore)/invoke", auth: admin,
+            flows[count] = try await driver(count).run(name: "(2) 3-step flow completed, \(count) clients") { connection, n in
+                let (status, run) = try await api.exchange(connection, .POST, "/cores/\(core)/invoke", auth: admin,
                                                            body: #"{"flow":"three","input":{"n":\#(n)},"wait":30}"#)
                 return status == 200 && run?.objectValue?["status"] == "completed" ? 200 : 599
             }
         }
+        return flows
+    }
 
-        // (3) checkpoint round trip: invoke → suspended → resolve → completed.
+    /// (3) checkpoint round trip: invoke → suspended → resolve → completed.
+    private func roundTrips(api: BenchAPIClient, driver: (Int) throws -> LoadDriver, core: String, admin: String, approver: String) async throws -> [Int: LoadDriver.Result] {
         var trips: [Int: LoadDriver.Result] = [:]
         for count in clientCounts {
-            let driver = LoadDriver(client: client, connections: count, seconds: seconds)
-            trips[count] = try await driver.run(name: "(3) checkpoint round trip, \(count) clients") { n in
-                try await api.roundTrip(core: flowCore, n: n, admin: admin, approver: approver)
+            trips[count] = try await driver(count).run(name: "(3) checkpoint round trip, \(count) clients") { connection, n in
+                try await api.roundTrip(connection, core: core, n: n, admin: admin, approver: approver)
             }
         }
+        return trips
+    }
 
-        guard peers else { return }
+    private func comparePeers(flows: [Int: LoadDriver.Result], trips: [Int: LoadDriver.Result]) throws {
         let results = try PeerRunner(directory: peersDirectory, seconds: seconds, clients: clientCounts).run()
         print("\npeers (same workloads, same machine, same run):")
         for line in results { print("  " + line.summary) }
@@ -237,44 +249,35 @@ struct BenchServer {
     }
 }
 
-/// The few API calls the runtime benchmark makes.
+/// The few API calls the runtime benchmark makes, on a given connection.
 struct BenchAPIClient: Sendable {
-    let client: HTTPClient
+    /// The path prefix of the module's API.
     let base: String
 
-    func status(_ method: HTTPMethod, _ path: String, auth: String, body: String?) async throws -> Int {
-        try await LoadDriver.status(client, url: base + path, method: method, auth: auth, body: body)
+    func status(_ connection: BenchHTTPConnection, _ method: HTTPMethod, _ path: String, auth: String, body: String?) async throws -> Int {
+        try await connection.send(method, base + path, auth: auth, body: body).status
     }
 
-    func exchange(_ method: HTTPMethod, _ path: String, auth: String, body: String?) async throws -> (Int, JSONValue?) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: auth)
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await client.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 1 << 22)
-        return (Int(response.status.code), try? JSONValue.parse(bytes.readableBytesView))
+    func exchange(_ connection: BenchHTTPConnection, _ method: HTTPMethod, _ path: String, auth: String, body: String?) async throws -> (Int, JSONValue?) {
+        try await connection.exchange(method, base + path, auth: auth, body: body)
     }
 
     /// Creates and starts a Core (paused when asked); answers its id.
-    func core(_ ir: String, auth: String, paused: Bool) async throws -> String {
-        let (status, created) = try await exchange(.POST, "/cores", auth: auth, body: #"{"name":"bench \#(UUID().uuidString.prefix(8))","ir":\#(ir)}"#)
+    func core(_ connection: BenchHTTPConnection, _ ir: String, auth: String, paused: Bool) async throws -> String {
+        let (status, created) = try await exchange(connection, .POST, "/cores", auth: auth, body: #"{"name":"bench \#(UUID().uuidString.prefix(8))","ir":\#(ir)}"#)
         guard status == 201, let id = created?.objectValue?["id"]?.stringValue else { throw ValidationError("could not create the bench Core (\(status))") }
-        _ = try await exchange(.POST, "/cores/\(id)/start", auth: auth, body: nil)
-        if paused { _ = try await exchange(.POST, "/cores/\(id)/pause", auth: auth, body: nil) }
+        _ = try await exchange(connection, .POST, "/cores/\(id)/start", auth: auth, body: nil)
+        if paused { _ = try await exchange(connection, .POST, "/cores/\(id)/pause", auth: auth, body: nil) }
         return id
     }
 
     /// One checkpoint round trip; answers 200 when the run completed approved.
-    func roundTrip(core: String, n: Int, admin: String, approver: String) async throws -> Int {
-        let (status, run) = try await exchange(.POST, "/cores/\(core)/invoke", auth: admin, body: #"{"flow":"ask","input":{"n":\#(n)},"wait":30}"#)
+    func roundTrip(_ connection: BenchHTTPConnection, core: String, n: Int, admin: String, approver: String) async throws -> Int {
+        let (status, run) = try await exchange(connection, .POST, "/cores/\(core)/invoke", auth: admin, body: #"{"flow":"ask","input":{"n":\#(n)},"wait":30}"#)
         guard status == 200, let runID = run?.objectValue?["id"]?.stringValue, let checkpoint = run?.objectValue?["checkpoint_id"]?.stringValue else { return 598 }
-        let (resolved, _) = try await exchange(.POST, "/checkpoints/\(checkpoint)/resolve", auth: approver, body: #"{"decision":"approved"}"#)
+        let (resolved, _) = try await exchange(connection, .POST, "/checkpoints/\(checkpoint)/resolve", auth: approver, body: #"{"decision":"approved"}"#)
         guard resolved == 200 else { return resolved }
-        let (_, current) = try await exchange(.GET, "/runs/\(runID)?wait=30", auth: admin, body: nil)
+        let (_, current) = try await exchange(connection, .GET, "/runs/\(runID)?wait=30", auth: admin, body: nil)
         switch current?.objectValue?["status"]?.stringValue {
         case "completed": return 200
         case "failed", "cancelled": return 597

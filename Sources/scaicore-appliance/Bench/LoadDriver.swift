@@ -1,15 +1,22 @@
-import AsyncHTTPClient
-import CoreEngine
 import Foundation
-import NIOCore
-import NIOHTTP1
 
-/// Closed-loop HTTP load: N workers each send a request, wait for the answer, repeat, for a
-/// fixed time. Prints requests/s and latency percentiles.
+/// Closed-loop HTTP load: N workers, each on its own keep-alive connection, send a request, wait
+/// for the answer, repeat, for a fixed time. Prints requests/s and latency percentiles.
 struct LoadDriver {
-    let client: HTTPClient
+    let host: String
+    let port: Int
     let connections: Int
     let seconds: Double
+
+    init(url: String, connections: Int, seconds: Double) throws {
+        guard let parts = URLComponents(string: url), let host = parts.host, let port = parts.port else {
+            throw BenchFailure("not an http://host:port URL: \(url)")
+        }
+        self.host = host
+        self.port = port
+        self.connections = connections
+        self.seconds = seconds
+    }
 
     struct Result {
         let perSecond: Double
@@ -17,10 +24,16 @@ struct LoadDriver {
         let p99: Duration
     }
 
-    /// Runs `request` (given a unique sequence number) from every worker; non-2xx answers count as errors.
-    func run(name: String, _ request: @escaping @Sendable (Int) async throws -> Int) async throws -> Result {
-        _ = try await measure(for: 1.0, request)  // warm-up
-        let (count, errors, latencies) = try await measure(for: seconds, request)
+    /// Runs `request` (given the worker's connection and a unique sequence number) from every
+    /// worker; answers other than 2xx count as errors.
+    func run(name: String, _ request: @escaping @Sendable (BenchHTTPConnection, Int) async throws -> Int) async throws -> Result {
+        var open: [BenchHTTPConnection] = []
+        for _ in 0..<connections { open.append(try await BenchHTTPConnection.connect(host: host, port: port)) }
+        let pool = open
+        defer { Task { for connection in pool { await connection.close() } } }
+
+        _ = try await measure(pool, for: 1.0, request)  // warm-up
+        let (count, errors, latencies) = try await measure(pool, for: seconds, request)
         let sorted = latencies.sorted()
         let result = Result(
             perSecond: Double(count) / seconds,
@@ -32,18 +45,19 @@ struct LoadDriver {
         return result
     }
 
-    private func measure(for duration: Double, _ request: @escaping @Sendable (Int) async throws -> Int) async throws -> (Int, Int, [Duration]) {
+    private func measure(_ pool: [BenchHTTPConnection], for duration: Double,
+                         _ request: @escaping @Sendable (BenchHTTPConnection, Int) async throws -> Int) async throws -> (Int, Int, [Duration]) {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(duration * 1000))
         return try await withThrowingTaskGroup(of: (Int, Int, [Duration]).self) { group in
-            for worker in 0..<connections {
+            for (worker, connection) in pool.enumerated() {
                 group.addTask {
                     var count = 0, errors = 0
                     var latencies: [Duration] = []
                     latencies.reserveCapacity(4096)
                     while clock.now < deadline {
                         let started = clock.now
-                        let status = try await request(worker * 10_000_000 + count)
+                        let status = try await request(connection, worker * 10_000_000 + count)
                         latencies.append(clock.now - started)
                         count += 1
                         if !(200..<300).contains(status) { errors += 1 }
@@ -60,29 +74,6 @@ struct LoadDriver {
             }
             return (total, errors, all)
         }
-    }
-
-    static func status(_ client: HTTPClient, url: String, method: HTTPMethod, auth: String?, body: String?) async throws -> Int {
-        let response = try await client.execute(request(url, method, auth, body), timeout: .seconds(30))
-        _ = try await response.body.collect(upTo: 1 << 22)
-        return Int(response.status.code)
-    }
-
-    static func send(_ client: HTTPClient, url: String, method: HTTPMethod, auth: String?, body: String?) async throws -> JSONValue {
-        let response = try await client.execute(request(url, method, auth, body), timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 22)
-        return try JSONValue.parse(bytes.readableBytesView)
-    }
-
-    private static func request(_ url: String, _ method: HTTPMethod, _ auth: String?, _ body: String?) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let auth { request.headers.add(name: "Authorization", value: auth) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        return request
     }
 }
 
