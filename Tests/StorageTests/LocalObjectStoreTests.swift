@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Storage
 import Testing
@@ -26,6 +27,11 @@ import Testing
 
     static let tenant = ObjectStoreConformance.tenant
     static let bucket = ObjectStoreConformance.bucket
+
+    /// Content one byte too large to be kept inline: it gets a blob file.
+    static func fileSized(_ text: String) -> [UInt8] {
+        Array(text.utf8) + [UInt8](repeating: 0x2E, count: LocalObjectStore.inlineLimit + 1 - text.utf8.count)
+    }
 
     // MARK: - Recovery
 
@@ -87,8 +93,8 @@ import Testing
         try await withTemporaryDirectory("local-objects-names") { root in
             let store = try Self.open(root)
             _ = try await store.createBucket("secret-bucket", tenant: Self.tenant)
-            try await store.putObject(bucket: "secret-bucket", key: "secret-name", tenant: Self.tenant, bytes: Array("hidden".utf8))
-            try await store.putObject(bucket: "secret-bucket", key: "folder/secret-name-2", tenant: Self.tenant, bytes: Array("hidden".utf8))
+            try await store.putObject(bucket: "secret-bucket", key: "secret-name", tenant: Self.tenant, bytes: Self.fileSized("hidden"))
+            try await store.putObject(bucket: "secret-bucket", key: "folder/secret-name-2", tenant: Self.tenant, bytes: Self.fileSized("hidden"))
             _ = try await store.copyObject(fromBucket: "secret-bucket", fromKey: "secret-name", toBucket: "secret-bucket", toKey: "secret-copy",
                                            tenant: Self.tenant, attributes: nil)
             let upload = try await store.createMultipartUpload(bucket: "secret-bucket", key: "secret-multipart", tenant: Self.tenant,
@@ -116,9 +122,9 @@ import Testing
             _ = try await store.createBucket(Self.bucket, tenant: Self.tenant)
             _ = try await store.createBucket("bucket-b", tenant: "tenant-b")
 
-            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Array("one".utf8))
+            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Self.fileSized("one"))
             #expect(try blobCount() == 1)
-            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Array("two".utf8))
+            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Self.fileSized("two"))
             #expect(try blobCount() == 1, "an overwritten object's blob stayed")
             _ = try await store.copyObject(fromBucket: Self.bucket, fromKey: "k", toBucket: Self.bucket, toKey: "c", tenant: Self.tenant, attributes: nil)
             #expect(try blobCount() == 2)
@@ -126,8 +132,19 @@ import Testing
             #expect(try blobCount() == 2, "a copy over an existing object left its blob")
             _ = try await store.deleteObject(bucket: Self.bucket, key: "k", tenant: Self.tenant)
             #expect(try blobCount() == 1)
-            #expect(try await store.readObject(bucket: Self.bucket, key: "c", tenant: Self.tenant) == Array("two".utf8))
+            #expect(try await store.readObject(bucket: Self.bucket, key: "c", tenant: Self.tenant) == Self.fileSized("two"))
             _ = try await store.deleteObject(bucket: Self.bucket, key: "c", tenant: Self.tenant)
+            #expect(try blobCount() == 0)
+
+            // An object replaced by a small one (kept inline) gives its blob up, and back.
+            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Self.fileSized("three"))
+            #expect(try blobCount() == 1)
+            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Array("small".utf8))
+            #expect(try blobCount() == 0, "an object replaced by an inline one kept its blob")
+            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Self.fileSized("four"))
+            #expect(try blobCount() == 1)
+            #expect(try await store.readObject(bucket: Self.bucket, key: "k", tenant: Self.tenant) == Self.fileSized("four"))
+            _ = try await store.deleteObject(bucket: Self.bucket, key: "k", tenant: Self.tenant)
             #expect(try blobCount() == 0)
 
             // Refused writes leave no files.
@@ -176,7 +193,7 @@ import Testing
         try await withTemporaryDirectory("local-objects-content") { root in
             let store = try Self.open(root)
             _ = try await store.createBucket(Self.bucket, tenant: Self.tenant)
-            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Array("file content".utf8))
+            try await store.putObject(bucket: Self.bucket, key: "k", tenant: Self.tenant, bytes: Self.fileSized("file content"))
             let object = try await store.getObject(bucket: Self.bucket, key: "k", tenant: Self.tenant)
             guard case .file(let path, let offset) = object.content else {
                 Issue.record("expected file content, got \(object.content)")
@@ -184,7 +201,73 @@ import Testing
             }
             #expect(offset == 0)
             #expect(path.hasPrefix(Self.storeDirectory(root).appendingPathComponent("blobs").path + "/"))
-            #expect(FileManager.default.contents(atPath: path) == Data("file content".utf8))
+            #expect(FileManager.default.contents(atPath: path) == Data(Self.fileSized("file content")))
+        }
+    }
+
+    // MARK: - Small objects inline
+
+    @Test func smallObjectsLiveInTheIndexWithoutFiles() async throws {
+        try await withTemporaryDirectory("local-objects-inline") { root in
+            let blobs = Self.storeDirectory(root).appendingPathComponent("blobs")
+            let staging = Self.storeDirectory(root).appendingPathComponent("staging")
+            let largestInline = [UInt8](repeating: 0x41, count: LocalObjectStore.inlineLimit)
+            do {
+                let store = try Self.open(root)
+                _ = try await store.createBucket(Self.bucket, tenant: Self.tenant)
+                try await store.putObject(bucket: Self.bucket, key: "empty", tenant: Self.tenant, bytes: [])
+                try await store.putObject(bucket: Self.bucket, key: "small", tenant: Self.tenant, bytes: Array("small".utf8),
+                                          attributes: ObjectAttributes(contentType: "text/plain", metadata: ["a": "b"]))
+                let info = try await store.putObject(bucket: Self.bucket, key: "largest", tenant: Self.tenant, bytes: largestInline)
+                #expect(info.etag == Hex.encode(Insecure.MD5.hash(data: largestInline)))
+                // A staged body written in pieces stays in memory until it passes the limit.
+                let pieces = try store.stage(limit: 1 << 20)
+                for _ in 0..<4 { try [UInt8](repeating: 0x42, count: LocalObjectStore.inlineLimit / 4).withUnsafeBytes { try pieces.write($0) } }
+                #expect(try Self.files(in: staging).isEmpty)
+                _ = try await store.putObject(bucket: Self.bucket, key: "pieces", tenant: Self.tenant, staged: pieces, attributes: ObjectAttributes())
+                _ = try await store.copyObject(fromBucket: Self.bucket, fromKey: "small", toBucket: Self.bucket, toKey: "copy", tenant: Self.tenant, attributes: nil)
+                #expect(try Self.files(in: blobs).isEmpty)
+                #expect(try Self.files(in: staging).isEmpty)
+
+                let small = try await store.getObject(bucket: Self.bucket, key: "small", tenant: Self.tenant)
+                guard case .bytes(let bytes) = small.content else {
+                    Issue.record("expected inline bytes, got \(small.content)")
+                    return
+                }
+                #expect(bytes == Array("small".utf8))
+                #expect(small.info.contentType == "text/plain" && small.info.metadata == ["a": "b"])
+
+                // One byte more goes to a file, even when it arrives in a second piece.
+                let grown = try store.stage(limit: 1 << 20)
+                try largestInline.withUnsafeBytes { try grown.write($0) }
+                #expect(try Self.files(in: staging).isEmpty)
+                try [UInt8]([0x43]).withUnsafeBytes { try grown.write($0) }
+                #expect(try Self.files(in: staging).count == 1)
+                _ = try await store.putObject(bucket: Self.bucket, key: "grown", tenant: Self.tenant, staged: grown, attributes: ObjectAttributes())
+                #expect(try Self.files(in: blobs).count == 1)
+                #expect(try Self.files(in: staging).isEmpty)
+
+                // A discarded small body leaves nothing behind.
+                let abandoned = try store.stage(limit: 100)
+                try Array("never".utf8).withUnsafeBytes { try abandoned.write($0) }
+                abandoned.discard()
+                #expect(try Self.files(in: staging).isEmpty)
+                #expect(try await store.deleteObject(bucket: Self.bucket, key: "copy", tenant: Self.tenant))
+                await #expect(throws: ObjectStoreError.noSuchKey("copy")) {
+                    try await store.getObject(bucket: Self.bucket, key: "copy", tenant: Self.tenant)
+                }
+            }
+            // Reopened (as after a restart, leftovers removed): everything reads back.
+            let store = try Self.open(root)
+            #expect(try await store.readObject(bucket: Self.bucket, key: "empty", tenant: Self.tenant) == [])
+            #expect(try await store.readObject(bucket: Self.bucket, key: "small", tenant: Self.tenant) == Array("small".utf8))
+            #expect(try await store.readObject(bucket: Self.bucket, key: "largest", tenant: Self.tenant) == largestInline)
+            #expect(try await store.readObject(bucket: Self.bucket, key: "pieces", tenant: Self.tenant)
+                == [UInt8](repeating: 0x42, count: LocalObjectStore.inlineLimit))
+            #expect(try await store.readObject(bucket: Self.bucket, key: "grown", tenant: Self.tenant) == largestInline + [0x43])
+            let listed = try await store.listObjects(bucket: Self.bucket, tenant: Self.tenant, prefix: "", delimiter: nil, after: nil, maxKeys: 100)
+            #expect(listed.objects.map(\.key) == ["empty", "grown", "largest", "pieces", "small"])
+            #expect(listed.objects.first { $0.key == "largest" }?.size == Int64(LocalObjectStore.inlineLimit))
         }
     }
 }

@@ -11,6 +11,9 @@ import Foundation
 /// | `parts` | upload id NUL part number (4 bytes, big endian) | ``LocalObjectIndex/PartRecord`` (JSON) |
 /// | `blobs` | blob id | empty: every blob file that a record references |
 ///
+/// An object of at most ``LocalObjectStore/inlineLimit`` bytes has no blob file: its record holds
+/// the content, so writing it is one LMDB commit, shared with concurrent writes.
+///
 /// LMDB keys are at most 511 bytes, S3 keys up to 1,024: a key longer than ``keyBytesInIndex``
 /// is indexed as its first ``keyBytesInIndex`` bytes, the byte 0xFF (never part of UTF-8) and 16
 /// bytes of its SHA-256. All long keys sharing those first bytes therefore sit together, right
@@ -25,7 +28,10 @@ enum LocalObjectIndex {
 
     struct ObjectRecord: Codable {
         var info: ObjectInfo
+        /// The blob file holding the content; empty when the content is inline.
         var blob: String
+        /// The content itself, for objects of at most ``LocalObjectStore/inlineLimit`` bytes.
+        var inlineContent: Data? = nil
     }
 
     struct UploadRecord: Codable {

@@ -19,7 +19,7 @@ extension LocalObjectStore {
     public func uploadPart(bucket: String, key: String, tenant: String, uploadID: String, partNumber: Int, staged: ObjectStaging) async throws -> PartInfo {
         guard (1...10_000).contains(partNumber) else { throw ObjectStoreError.invalidArgument("Part number must be an integer between 1 and 10000, inclusive") }
         try ObjectNames.validateKey(key)
-        let (md5, size, blob) = try await finishAndPublish(staged)
+        let (md5, size, blob, _) = try await finishAndPublish(staged, inline: false)
         let info = PartInfo(number: partNumber, etag: md5, size: size, lastModified: now())
         let replaced: String?
         do {
@@ -100,7 +100,7 @@ extension LocalObjectStore {
             staging.discard()
             throw error
         }
-        let (_, _, blob) = try await finishAndPublish(staging)
+        let (_, _, blob, _) = try await finishAndPublish(staging, inline: false)
         let info = ObjectInfo(bucket: bucket, key: key, size: total, etag: etag, contentType: upload.info.attributes.contentType,
                               metadata: upload.info.attributes.metadata, lastModified: now(), partCount: records.count)
         let record = LocalObjectIndex.ObjectRecord(info: info, blob: blob)
@@ -112,7 +112,7 @@ extension LocalObjectStore {
                 let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, $0) }
                 try transaction.put(objects, indexKey, try LocalObjectIndex.encode(record))
                 try transaction.put(blobs, Array(blob.utf8), [])
-                if let old { try transaction.delete(blobs, Array(old.blob.utf8)) }
+                if let old, !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
                 let removed = try Self.removeUpload(bucket, key, uploadID, transaction, uploads, parts, blobs)
                 return (old?.blob, removed)
             }

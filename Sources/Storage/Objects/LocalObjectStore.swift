@@ -3,7 +3,9 @@ import Logging
 
 /// The embedded ``ObjectStore``: object bytes in files, metadata and the sorted key index in LMDB.
 ///
-/// A body is written to `staging/`, fsynced, renamed into `blobs/` under a fresh random name
+/// An object of at most ``inlineLimit`` bytes is kept inside its index entry instead (as Garage
+/// keeps small objects in its metadata): one group-committed LMDB transaction makes it durable,
+/// with no file to create, fsync, rename and later unlink. A larger body is written to `staging/`, fsynced, renamed into `blobs/` under a fresh random name
 /// (never a name derived from the key), the directory is fsynced, and only then is the index
 /// entry committed: an acknowledged object is complete on disk, and a crash at any point leaves
 /// at worst an unreferenced file, which ``removeLeftovers()`` removes (at open, unless told not to).
@@ -11,6 +13,8 @@ import Logging
 public final class LocalObjectStore: ObjectStore {
     /// The databases this adapter needs in its environment.
     public static let databases = LocalObjectIndex.databases
+    /// The largest object kept inline in the index rather than in a blob file.
+    public static let inlineLimit = 16 << 10
 
     let environment: LMDBEnvironment
     let buckets: LMDBDatabase
@@ -103,15 +107,15 @@ public final class LocalObjectStore: ObjectStore {
     // MARK: - Objects
 
     public func stage(limit: Int64) throws -> ObjectStaging {
-        try ObjectStaging(path: stagingDirectory + "/" + Self.newBlobID() + ".tmp", limit: limit)
+        try ObjectStaging(path: stagingDirectory + "/" + Self.newBlobID() + ".tmp", limit: limit, inlineLimit: Self.inlineLimit)
     }
 
     public func putObject(bucket: String, key: String, tenant: String, staged: ObjectStaging, attributes: ObjectAttributes) async throws -> ObjectInfo {
         try ObjectNames.validateKey(key)
-        let (md5, size, blob) = try await finishAndPublish(staged)
+        let (md5, size, blob, inline) = try await finishAndPublish(staged, inline: true)
         let info = ObjectInfo(bucket: bucket, key: key, size: size, etag: md5, contentType: attributes.contentType,
                               metadata: attributes.metadata, lastModified: now(), partCount: nil)
-        try await commitObject(LocalObjectIndex.ObjectRecord(info: info, blob: blob), tenant: tenant)
+        try await commitObject(LocalObjectIndex.ObjectRecord(info: info, blob: blob, inlineContent: inline.map { Data($0) }), tenant: tenant)
         return info
     }
 
@@ -121,6 +125,7 @@ public final class LocalObjectStore: ObjectStore {
 
     public func getObject(bucket: String, key: String, tenant: String) async throws -> StoredObject {
         let found = try record(bucket: bucket, key: key, tenant: tenant)
+        if let inline = found.inlineContent { return StoredObject(info: found.info, content: .bytes([UInt8](inline))) }
         return StoredObject(info: found.info, content: .file(path: blobPath(found.blob), offset: 0))
     }
 
@@ -132,7 +137,7 @@ public final class LocalObjectStore: ObjectStore {
             guard let stored = try transaction.get(objects, indexKey) else { return nil }
             let old = try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, stored)
             try transaction.delete(objects, indexKey)
-            try transaction.delete(blobs, Array(old.blob.utf8))
+            if !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
             return old.blob
         }
         guard let removed else { return false }
@@ -147,6 +152,17 @@ public final class LocalObjectStore: ObjectStore {
         // replaced between the lookup and the link: then look it up again.
         for _ in 0..<3 {
             let source = try record(bucket: fromBucket, key: fromKey, tenant: tenant)
+            func copied(blob: String, inline: Data?) -> LocalObjectIndex.ObjectRecord {
+                let info = ObjectInfo(bucket: toBucket, key: toKey, size: source.info.size, etag: source.info.etag,
+                                      contentType: attributes == nil ? source.info.contentType : attributes?.contentType,
+                                      metadata: attributes?.metadata ?? source.info.metadata, lastModified: now(), partCount: source.info.partCount)
+                return LocalObjectIndex.ObjectRecord(info: info, blob: blob, inlineContent: inline)
+            }
+            if let inline = source.inlineContent {
+                let record = copied(blob: "", inline: inline)
+                try await commitObject(record, tenant: tenant)
+                return record.info
+            }
             let blob = Self.newBlobID()
             let linked = try await BlockingIO.run { [self] in
                 if link(blobPath(source.blob), blobPath(blob)) != 0 {
@@ -156,7 +172,7 @@ public final class LocalObjectStore: ObjectStore {
                     let staging = try stage(limit: source.info.size)
                     do {
                         try append(blobPath(source.blob), to: staging)
-                        _ = try staging.finish()
+                        _ = try staging.finish(inline: false)
                     } catch {
                         staging.discard()
                         throw error
@@ -170,16 +186,14 @@ public final class LocalObjectStore: ObjectStore {
                 return true
             }
             guard linked else { continue }
-            let info = ObjectInfo(bucket: toBucket, key: toKey, size: source.info.size, etag: source.info.etag,
-                                  contentType: attributes == nil ? source.info.contentType : attributes?.contentType,
-                                  metadata: attributes?.metadata ?? source.info.metadata, lastModified: now(), partCount: source.info.partCount)
+            let record = copied(blob: blob, inline: nil)
             do {
-                try await commitObject(LocalObjectIndex.ObjectRecord(info: info, blob: blob), tenant: tenant)
+                try await commitObject(record, tenant: tenant)
             } catch {
                 await removeBlobs([blob])
                 throw error
             }
-            return info
+            return record.info
         }
         throw ObjectStoreError.noSuchKey(fromKey)
     }
@@ -206,8 +220,8 @@ public final class LocalObjectStore: ObjectStore {
                 let indexKey = LocalObjectIndex.objectKey(record.info.bucket, record.info.key)
                 let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, $0) }
                 try transaction.put(objects, indexKey, try LocalObjectIndex.encode(record))
-                try transaction.put(blobs, Array(record.blob.utf8), [])
-                if let old { try transaction.delete(blobs, Array(old.blob.utf8)) }
+                if !record.blob.isEmpty { try transaction.put(blobs, Array(record.blob.utf8), []) }
+                if let old, !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
                 return old?.blob
             }
         } catch {
@@ -217,16 +231,25 @@ public final class LocalObjectStore: ObjectStore {
         await removeBlobs([replaced].compactMap { $0 })
     }
 
-    /// Flushes a staging file and publishes it, off the cooperative pool; answers its MD5, size
-    /// and blob id. A failure removes the staging file.
-    func finishAndPublish(_ staged: ObjectStaging) async throws -> (md5: String, size: Int64, blob: String) {
-        try await BlockingIO.run { [self] in
-            let finished: (md5: String, size: Int64)
-            do { finished = try staged.finish() } catch {
-                staged.discard()
-                throw error
-            }
-            return (finished.md5, finished.size, try publish(staged.path))
+    /// Ends a staged body; answers its MD5, size, and either its bytes (when `inline` allows and
+    /// it is small: nothing touches the disk) or the id of the blob file it now is (flushed and
+    /// published off the cooperative pool). A failure removes the staging file.
+    func finishAndPublish(_ staged: ObjectStaging, inline: Bool) async throws -> (md5: String, size: Int64, blob: String, inline: [UInt8]?) {
+        if inline, staged.size <= Self.inlineLimit {
+            let finished = try Self.finish(staged, inline: true)
+            if let bytes = finished.inline { return (finished.md5, finished.size, "", bytes) }
+            return try await BlockingIO.run { [self] in (finished.md5, finished.size, try publish(staged.path), nil) }
+        }
+        return try await BlockingIO.run { [self] in
+            let finished = try Self.finish(staged, inline: false)
+            return (finished.md5, finished.size, try publish(staged.path), nil)
+        }
+    }
+
+    private static func finish(_ staged: ObjectStaging, inline: Bool) throws -> (md5: String, size: Int64, inline: [UInt8]?) {
+        do { return try staged.finish(inline: inline) } catch {
+            staged.discard()
+            throw error
         }
     }
 
@@ -246,6 +269,7 @@ public final class LocalObjectStore: ObjectStore {
 
     /// Unlinks blob files off the cooperative pool (removing a large file can block).
     func removeBlobs(_ blobs: [String]) async {
+        let blobs = blobs.filter { !$0.isEmpty }  // inline objects have none
         guard !blobs.isEmpty else { return }
         _ = try? await BlockingIO.run { [self] in blobs.forEach(unlinkBlob) }
     }
@@ -263,8 +287,10 @@ public final class LocalObjectStore: ObjectStore {
         guard fsync(descriptor) == 0 else { throw ObjectStoreIOError(operation: "fsync \(path)", code: errno) }
     }
 
+    /// 128 random bits as 32 hex digits.
     static func newBlobID() -> String {
-        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        var random = SystemRandomNumberGenerator()
+        return Hex.encode((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) })
     }
 
     /// Empties `staging/` and removes blob files no index entry references: what a crash in the

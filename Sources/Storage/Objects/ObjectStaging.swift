@@ -2,30 +2,47 @@ import Crypto
 import Foundation
 import Synchronization
 
-/// A body being received: a file in the store's staging directory, the running MD5 of what was
-/// written, and the byte count, which may not pass the limit. The store publishes it (fsync,
-/// rename, index) or the caller discards it; an abandoned one is removed on the next start.
+/// A body being received: the running MD5 of what was written and the byte count, which may not
+/// pass the limit. Its first `inlineLimit` bytes are kept in memory; a body that grows past them
+/// moves to a file in the store's staging directory. The store publishes it (a small body
+/// inline in its index, a file by fsync, rename, index) or the caller discards it; an abandoned
+/// file is removed on the next start.
 public final class ObjectStaging: Sendable {
     private struct State {
-        var descriptor: Int32
+        /// The staging file once the body outgrew memory; -1 before (and after finishing).
+        var descriptor: Int32 = -1
+        var buffered: [UInt8] = []
+        var onDisk = false
         var md5 = Insecure.MD5()
         var size: Int64 = 0
         var finished = false
     }
 
-    /// The staging file.
+    /// The staging file (it exists only once the body outgrew ``inlineLimit``).
     public let path: String
     /// The most bytes this body may have.
     public let limit: Int64
+    /// The most bytes kept in memory.
+    let inlineLimit: Int
     private let state: Mutex<State>
 
-    /// Creates the staging file (exclusive, mode 0600) at `path`.
-    init(path: String, limit: Int64) throws(ObjectStoreIOError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw ObjectStoreIOError(operation: "create \(path)", code: errno) }
+    /// A staging area whose file, when it needs one, is `path` (created exclusive, mode 0600).
+    init(path: String, limit: Int64, inlineLimit: Int = 0) throws(ObjectStoreIOError) {
         self.path = path
         self.limit = limit
-        state = Mutex(State(descriptor: descriptor))
+        self.inlineLimit = inlineLimit
+        var initial = State()
+        if inlineLimit <= 0 {
+            initial.descriptor = try Self.create(path)
+            initial.onDisk = true
+        }
+        state = Mutex(initial)
+    }
+
+    private static func create(_ path: String) throws(ObjectStoreIOError) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ObjectStoreIOError(operation: "create \(path)", code: errno) }
+        return descriptor
     }
 
     deinit {
@@ -40,19 +57,39 @@ public final class ObjectStaging: Sendable {
     /// Appends `bytes`; throws ``ObjectStoreError/entityTooLarge(limit:)`` past the limit.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try state.withLock { state throws in
-            guard state.descriptor >= 0, !state.finished else { throw ObjectStoreIOError(operation: "write to a finished staging file", code: EBADF) }
+            guard !state.finished else { throw ObjectStoreIOError(operation: "write to a finished staging file", code: EBADF) }
             guard state.size + Int64(bytes.count) <= limit else { throw ObjectStoreError.entityTooLarge(limit: limit) }
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(state.descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw ObjectStoreIOError(operation: "write \(path)", code: errno)
-                }
-                offset += written
+            if !state.onDisk, state.buffered.count + bytes.count <= inlineLimit {
+                state.buffered.append(contentsOf: bytes)
+            } else {
+                try moveToDisk(&state)
+                try writeAll(bytes, to: state.descriptor)
             }
             state.md5.update(bufferPointer: bytes)
             state.size += Int64(bytes.count)
+        }
+    }
+
+    /// Creates the staging file with what memory holds so far.
+    private func moveToDisk(_ state: inout State) throws {
+        guard !state.onDisk else { return }
+        let descriptor = try Self.create(path)
+        state.descriptor = descriptor
+        state.onDisk = true
+        let buffered = state.buffered
+        state.buffered = []
+        try buffered.withUnsafeBytes { try writeAll($0, to: descriptor) }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ObjectStoreIOError(operation: "write \(path)", code: errno)
+            }
+            offset += written
         }
     }
 
@@ -61,26 +98,35 @@ public final class ObjectStaging: Sendable {
         try await BlockingIO.run { [self] in try bytes.withUnsafeBytes { try write($0) } }
     }
 
-    /// Flushes the file to disk and closes it; answers its MD5 (hex) and size.
-    func finish() throws -> (md5: String, size: Int64) {
+    /// Ends the body; answers its MD5 (hex), its size and, when it stayed in memory and `inline`
+    /// allows, its bytes. Otherwise the file at ``path`` holds it, flushed to disk and closed.
+    func finish(inline: Bool = true) throws -> (md5: String, size: Int64, inline: [UInt8]?) {
         try state.withLock { state throws in
             guard !state.finished else { throw ObjectStoreIOError(operation: "finish \(path) twice", code: EBADF) }
+            let md5 = Hex.encode(state.md5.finalize())
+            if inline, !state.onDisk {
+                state.finished = true
+                return (md5, state.size, state.buffered)
+            }
+            try moveToDisk(&state)
             guard fsync(state.descriptor) == 0 else { throw ObjectStoreIOError(operation: "fsync \(path)", code: errno) }
             close(state.descriptor)
             state.descriptor = -1
             state.finished = true
-            return (Hex.encode(state.md5.finalize()), state.size)
+            return (md5, state.size, nil)
         }
     }
 
     /// Removes the staging file (after a failure or an abandoned upload).
     public func discard() {
-        state.withLock { state in
+        let onDisk = state.withLock { state in
             if state.descriptor >= 0 { close(state.descriptor) }
             state.descriptor = -1
             state.finished = true
+            state.buffered = []
+            return state.onDisk
         }
-        unlink(path)
+        if onDisk { unlink(path) }
     }
 }
 
