@@ -6,7 +6,8 @@ import Storage
 /// The appliance's ``HostEnvironment`` for one run: memory in the ``KeyValueStore`` (the
 /// Core's scope), the journal in SQL, emitted events through the durable intake, models through
 /// the ``InferenceRouter``, plugins through the ``PluginBridge``. Every effect first checks
-/// that the run was not cancelled meanwhile.
+/// that the run was not cancelled meanwhile, and tells the journal what kind of effect it is
+/// (``RunJournal/EffectKind``), which decides when its entry is written.
 struct ApplianceHost: HostEnvironment {
     let run: RunRecord
     let live: EngineInstance
@@ -19,37 +20,44 @@ struct ApplianceHost: HostEnvironment {
 
     func model(alias: String, declared: ModelAlias, prompt: String, system: String?) async throws -> String {
         try await checkNotCancelled()
+        try await runJournal.willPerform(.external)
         return try await runtime.inference.complete(alias: alias, declared: declared, prompt: prompt, system: system).text
     }
 
     func plugin(_ plugin: String, action: String, args: JSONValue) async throws -> JSONValue {
         try await checkNotCancelled()
+        try await runJournal.willPerform(.external)
         let caller = PluginBridge.Caller(coreID: run.coreID, runID: run.id, stepKey: runJournal.currentKey, enabled: live.plugins)
         return try await runtime.plugins.call(plugin, action: action, args: args, caller: caller)
     }
 
     func memoryGet(_ key: String) async throws -> JSONValue? {
         try await checkNotCancelled()
+        try await runJournal.willPerform(.read)
         guard let bytes = try await StorageFailure.wrap({ try await runtime.memory.get(key, in: memoryScope) }) else { return nil }
         return try JSONValue.parse(bytes)
     }
 
     func memoryPut(_ key: String, value: JSONValue, ttlSeconds: Int?) async throws {
         try await checkNotCancelled()
+        try await runJournal.willPerform(.write)
         try await StorageFailure.wrap { try await runtime.memory.put(key, value.encodedBytes(), ttl: ttlSeconds.map { .seconds($0) }, in: memoryScope) }
     }
 
     func memoryDelete(_ key: String) async throws {
         try await checkNotCancelled()
+        try await runJournal.willPerform(.write)
         _ = try await StorageFailure.wrap { try await runtime.memory.delete(key, in: memoryScope) }
     }
 
     /// Delivers the event to every live Core of the tenant that subscribes to it (the emitting
     /// Core included), each under an idempotency key made of the run and the step, so a
     /// recovered run delivers nothing twice. Without subscribers it is recorded once, unmatched,
-    /// on the emitting Core. The deliveries and the step's journal entry are one transaction.
+    /// on the emitting Core. The deliveries and the step's journal entry are one transaction —
+    /// the run's next durable write.
     func emit(event: String, data: JSONValue) async throws {
         try await checkNotCancelled()
+        try await runJournal.willPerform(.transactional)
         let subscribers = await runtime.engines.instances(tenantID: run.tenantID).filter { instance in
             instance.engine.bundle.flows.values.contains { $0.triggers.contains(.event(event)) }
         }
@@ -71,11 +79,11 @@ struct ApplianceHost: HostEnvironment {
                 ])
             }
         }
-        let deliveries = prepared
-        let outcomes = try await runJournal.recordWith(stepKey, .bool(true)) { db in
-            try deliveries.map { try EventIntake.write(db, $0) }
+        let (deliveries, intake) = (prepared, runtime.intake)
+        runJournal.recordWith(stepKey, .bool(true)) { db in
+            let outcomes = try deliveries.map { try EventIntake.write(db, $0) }
+            return { for (delivery, outcome) in zip(deliveries, outcomes) { _ = try? await intake.finish(delivery, outcome) } }
         }
-        for (delivery, outcome) in zip(deliveries, outcomes) { _ = try? await runtime.intake.finish(delivery, outcome) }
     }
 
     func log(level: LogLevel, message: String, step: String) async {

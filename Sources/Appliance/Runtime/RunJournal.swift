@@ -3,19 +3,70 @@ import Foundation
 import Storage
 import Synchronization
 
-/// A run's journal in `mod_scaicore_run_journal`: effect results by step key, each recorded
-/// durably (group-committed) before the engine moves on. A key recorded twice keeps its first
-/// result. It also remembers which step is acting — the key the engine looked up last — so that
-/// effects can name themselves (plugin idempotency keys, emitted events).
+/// A run's journal in `mod_scaicore_run_journal`: effect results by step key. A key recorded
+/// twice keeps its first result. It also remembers which step is acting — the key the engine
+/// looked up last — so that effects can name themselves (plugin idempotency keys, emitted events).
+///
+/// The recorded entries are read once, at the execution's first lookup. New entries become
+/// durable by one of two rules, chosen by the host for each effect (``willPerform(_:)``):
+/// - ``EffectKind/external`` (plugins, models: calls that leave the appliance) — every entry
+///   waiting is written first, and the effect's own entry is written before the run moves on.
+/// - ``EffectKind/read``, ``EffectKind/write`` and ``EffectKind/transactional`` (memory reads and
+///   writes, emitted events, resolutions) — the entry waits for the run's next durable write: the
+///   next external effect, or the transaction that finishes, suspends or puts the run to sleep,
+///   which carries it. Entries of reads are written before a later memory write becomes visible
+///   (``willPerform(_:)`` with `.write`); transactional writes (an emit's deliveries) go into the
+///   same transaction as their entry and need nothing written before them.
+///
+/// So a crash re-executes from the last durable entry only work that nothing outside the run has
+/// seen, plus memory writes that set the very values they set before (every value they were
+/// computed from is durable), and emitted events, whose deliveries are in the same transaction as
+/// their entries and so happened not at all or together with them. An entry recorded without a
+/// kind is written at once.
 final class RunJournal: Journal {
+    /// How an effect's journal entry becomes durable (see the type's documentation).
+    enum EffectKind: Sendable {
+        /// Reads a store; the result may differ if performed again.
+        case read
+        /// Writes another store (memory), visible at once.
+        case write
+        /// Writes made in the journal's transaction, with the entry (``recordWith(_:_:_:)``).
+        case transactional
+        /// Leaves the appliance (plugins, models).
+        case external
+    }
+
     let tenantID: String
     let runID: String
     private let store: any RelationalStore
     private let writer: GroupCommitWriter
     private let now: Now
-    private let current = Mutex<(key: String, startedAt: Date, sequence: Int64?)>(("", Date(), nil))
-    /// Keys an effect recorded itself, in its own transaction (the engine's record is then a no-op).
-    private let recordedByEffect = Mutex<Set<String>>([])
+    private let state = Mutex(State())
+
+    private struct State {
+        var currentKey = ""
+        var currentStartedAt = Date()
+        var currentKind: EffectKind?
+        /// Entries on disk when the execution began (nil until the first lookup reads them).
+        var recorded: [String: JSONValue]?
+        /// The next entry's sequence number (nil until known).
+        var nextSequence: Int64?
+        /// Entries waiting for the run's next durable write.
+        var waiting: [Entry] = []
+        var waitingIncludesReads = false
+        /// Keys an effect recorded itself (the engine's record is then a no-op).
+        var recordedByEffect: Set<String> = []
+    }
+
+    /// A journal entry not yet written, with the writes of its effect that go in the same transaction.
+    private struct Entry: Sendable {
+        let key: String
+        let result: JSONValue
+        let startedAt: Date
+        let recordedAt: Date
+        /// Writes made with the entry; answers what to do once they are committed.
+        let effect: (@Sendable (any SQLConnection) throws -> @Sendable () async -> Void)?
+    }
 
     init(tenantID: String, runID: String, store: any RelationalStore, writer: GroupCommitWriter, now: @escaping Now) {
         self.tenantID = tenantID
@@ -26,45 +77,104 @@ final class RunJournal: Journal {
     }
 
     /// The key of the effect being performed.
-    var currentKey: String { current.withLock { $0.key } }
+    var currentKey: String { state.withLock { $0.currentKey } }
 
     func lookup(_ key: String) async throws -> JSONValue? {
-        let runID = runID
-        let recorded = try await StorageFailure.wrap { try await self.store.read { db in try RunRepository.journalResult(db, runID: runID, key: key) } }
+        let recorded = try await recordedEntries()
         let startedAt = now()
-        current.withLock { $0.key = key; $0.startedAt = startedAt }
-        return recorded
+        return state.withLock { state in
+            state.currentKey = key
+            state.currentStartedAt = startedAt
+            state.currentKind = nil
+            return recorded[key] ?? state.waiting.first(where: { $0.key == key })?.result
+        }
+    }
+
+    /// The host names the kind of the effect it is about to perform; with `.external`, and with
+    /// `.write` after reads, entries waiting are written first.
+    func willPerform(_ kind: EffectKind) async throws {
+        let flushFirst = state.withLock { state in
+            state.currentKind = kind
+            switch kind {
+            case .read, .transactional: return false
+            case .write: return state.waitingIncludesReads
+            case .external: return !state.waiting.isEmpty
+            }
+        }
+        if flushFirst { try await flush() }
     }
 
     func record(_ key: String, _ result: JSONValue) async throws {
-        if recordedByEffect.withLock({ $0.remove(key) != nil }) { return }
-        try await StorageFailure.wrap { try await self.commit(key, result) { _ in () } }
-    }
-
-    /// Writes `key`'s entry in one group-committed transaction with `effect`'s writes.
-    private func commit<T: Sendable>(_ key: String, _ result: JSONValue, effect: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let (tenantID, runID) = (tenantID, runID)
         let recordedAt = now()
-        let (startedAt, known) = current.withLock { state in (state.key == key ? state.startedAt : recordedAt, state.sequence) }
-        let duration = Int64(max(0, recordedAt.timeIntervalSince(startedAt) * 1000))
-        let (sequence, value) = try await writer.write { db in
-            let value = try effect(db)
-            let sequence = try known ?? RunRepository.nextJournalSequence(db, runID: runID)
-            try RunRepository.record(
-                db, tenantID: tenantID, runID: runID, key: key, result: result, startedAt: Timestamp.string(startedAt),
-                recordedAt: Timestamp.string(recordedAt), durationMS: duration, sequence: sequence)
-            return (sequence, value)
+        let writeNow = state.withLock { state -> Bool in
+            if state.recordedByEffect.remove(key) != nil { return false }
+            let kind = state.currentKind  // named by the host for this effect (or a resumption)
+            state.currentKind = nil
+            let startedAt = state.currentKey == key ? state.currentStartedAt : recordedAt
+            state.waiting.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: nil))
+            if kind == .read { state.waitingIncludesReads = true }
+            return kind == nil || kind == .external
         }
-        current.withLock { $0.sequence = sequence + 1 }
+        if writeNow { try await flush() }
+    }
+
+    /// Records `key` with `effect`'s writes, in the same transaction whenever it is written; after
+    /// the commit, the closure `effect` answered runs. The engine's own record of the key is skipped.
+    func recordWith(_ key: String, _ result: JSONValue, _ effect: @escaping @Sendable (any SQLConnection) throws -> @Sendable () async -> Void) {
+        let recordedAt = now()
+        state.withLock { state in
+            let startedAt = state.currentKey == key ? state.currentStartedAt : recordedAt
+            state.waiting.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: effect))
+            state.recordedByEffect.insert(key)
+        }
+    }
+
+    /// Writes every waiting entry now.
+    func flush() async throws {
+        guard state.withLock({ !$0.waiting.isEmpty }) else { return }
+        try await commit { _ in () }
+    }
+
+    /// Writes every waiting entry and `final`'s writes in one group-committed transaction.
+    @discardableResult
+    func commit<T: Sendable>(with final: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        let (entries, known) = state.withLock { state in
+            let entries = state.waiting
+            state.waiting = []
+            state.waitingIncludesReads = false
+            return (entries, state.nextSequence)
+        }
+        let (tenantID, runID) = (tenantID, runID)
+        let (next, value, afterwards) = try await StorageFailure.wrap {
+            try await writer.write { db in
+                var sequence = try known ?? RunRepository.nextJournalSequence(db, runID: runID)
+                var afterwards: [@Sendable () async -> Void] = []
+                for entry in entries {
+                    if let effect = entry.effect { afterwards.append(try effect(db)) }
+                    let duration = Int64(max(0, entry.recordedAt.timeIntervalSince(entry.startedAt) * 1000))
+                    try RunRepository.record(
+                        db, tenantID: tenantID, runID: runID, key: entry.key, result: entry.result, startedAt: Timestamp.string(entry.startedAt),
+                        recordedAt: Timestamp.string(entry.recordedAt), durationMS: duration, sequence: sequence)
+                    sequence += 1
+                }
+                return (sequence, try final(db), afterwards)
+            }
+        }
+        state.withLock { $0.nextSequence = next }
+        for after in afterwards { await after() }
         return value
     }
 
-    /// Records `key` in the same transaction as `effect`'s writes: the effect and its journal
-    /// entry are durable together or not at all. The engine's own record of the key is then skipped.
-    func recordWith<T: Sendable>(_ key: String, _ result: JSONValue, _ effect: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let value = try await StorageFailure.wrap { try await self.commit(key, result, effect: effect) }
-        recordedByEffect.withLock { _ = $0.insert(key) }
-        return value
+    /// The entries on disk, read at the first call.
+    private func recordedEntries() async throws -> [String: JSONValue] {
+        if let recorded = state.withLock({ $0.recorded }) { return recorded }
+        let runID = runID
+        let (entries, last) = try await StorageFailure.wrap { try await self.store.read { db in try RunRepository.journalResults(db, runID: runID) } }
+        state.withLock { state in
+            state.recorded = entries
+            if state.nextSequence == nil { state.nextSequence = last + 1 }
+        }
+        return entries
     }
 }
 

@@ -95,9 +95,15 @@ enum RunRepository {
 
     // MARK: journal
 
-    static func journalResult(_ db: any SQLConnection, runID: String, key: String) throws -> JSONValue? {
-        try db.queryOne("SELECT result FROM mod_scaicore_run_journal WHERE run_id = ? AND step_key = ?", [.text(runID), .text(key)])
-            .map { try $0.json("result") }
+    /// Every recorded result of a run by step key, and the last sequence number (0 without entries).
+    static func journalResults(_ db: any SQLConnection, runID: String) throws -> (results: [String: JSONValue], lastSequence: Int64) {
+        var results: [String: JSONValue] = [:]
+        var last: Int64 = 0
+        for row in try db.query("SELECT step_key, result, seq FROM mod_scaicore_run_journal WHERE run_id = ?", [.text(runID)]) {
+            results[try row.text("step_key")] = try row.json("result")
+            last = max(last, try row.integer("seq"))
+        }
+        return (results, last)
     }
 
     /// Records an effect's result; a key already recorded keeps its first result.

@@ -83,7 +83,7 @@ public final class Runtime: Sendable {
             let journal = RunJournal(tenantID: run.tenantID, runID: run.id, store: store, writer: writer, now: now)
             let host = ApplianceHost(run: run, live: live, runtime: self, runJournal: journal)
             let outcome = run.resumePending ? await resume(run, live: live, host: host) : await invoke(run, live: live, host: host)
-            return try await settle(run, live: live, outcome: outcome)
+            return try await settle(run, live: live, outcome: outcome, journal: journal)
         } catch {
             return await failedToExecute(job, error)
         }
@@ -126,10 +126,14 @@ public final class Runtime: Sendable {
                 let checkpoint = try await store.read { db in try CheckpointRepository.find(db, tenantID: tenantID, id: checkpointID) }
                 if let checkpoint, let resolution = checkpoint.resolution,
                    let bytes = try await objects.checkpointState(tenantID: tenantID, coreID: run.coreID, checkpointID: checkpointID) {
+                    // The resolution is journaled already (with the decision): the engine's record
+                    // of it waits for the run's next durable write.
+                    try await host.runJournal.willPerform(.write)
                     return await live.engine.resume(state: try EngineState(encoded: bytes), resolution: .checkpoint(resolution), host: host)
                 }
                 logger.warning("a checkpoint's state is missing; the run replays from its journal", metadata: ["run_id": "\(runID)"])
             } else if let bytes = try await store.read({ db in try RunRepository.state(db, id: runID) }) {
+                try await host.runJournal.willPerform(.write)  // a fired timer: the same on every replay
                 return await live.engine.resume(state: try EngineState(encoded: bytes), resolution: .timerFired, host: host)
             }
         } catch {
@@ -138,28 +142,30 @@ public final class Runtime: Sendable {
         return await invoke(run, live: live, host: host)
     }
 
-    /// Records how the execution ended.
-    private func settle(_ run: RunRecord, live: EngineInstance, outcome: Outcome) async throws -> RunEnd {
+    /// Records how the execution ended, with the journal entries still waiting in the same
+    /// transaction (or, before a checkpoint opens, just ahead of it).
+    private func settle(_ run: RunRecord, live: EngineInstance, outcome: Outcome, journal: RunJournal) async throws -> RunEnd {
         let at = Timestamp.string(now())
         let runID = run.id
         switch outcome {
         case .completed(let output):
-            try await writer.write { db in try RunRepository.finish(db, id: runID, status: .completed, output: output, error: nil, at: at) }
+            try await journal.commit { db in try RunRepository.finish(db, id: runID, status: .completed, output: output, error: nil, at: at) }
             return .finished
         case .failed(let error) where error.code == StorageFailure.code:
             // Not the program's failure: the executor tries the run again from its journal.
             throw error
         case .failed(let error):
             let detail: JSONValue = ["code": .string(error.code), "message": .string(error.message), "step": error.step.map(JSONValue.string) ?? .null]
-            try await writer.write { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: detail, at: at) }
+            try await journal.commit { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: detail, at: at) }
             return .finished
         case .suspended(.checkpoint(let request), let state):
+            try await journal.flush()
             // A run cancelled while it executed opens nothing and gives its entity's turn on.
             return try await checkpoints.open(run: run, live: live, request: request, state: state) ? .waiting : .finished
         case .suspended(.timer(let until, _), let state):
             let wakeAt = Timestamp.string(until)
             let bytes = state.encoded()
-            return try await writer.write { db in try RunRepository.sleep(db, id: runID, until: wakeAt, state: bytes, at: at) } ? .waiting : .finished
+            return try await journal.commit { db in try RunRepository.sleep(db, id: runID, until: wakeAt, state: bytes, at: at) } ? .waiting : .finished
         }
     }
 
