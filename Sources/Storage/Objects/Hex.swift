@@ -1,14 +1,20 @@
 /// Lower-case hexadecimal text of bytes (digests, ETags).
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+    public static func encode(_ sequence: some Sequence<UInt8>) -> String {
+        let bytes = Array(sequence)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+            var index = 0
+            for byte in bytes {
+                text[index] = digit(byte >> 4)
+                text[index + 1] = digit(byte & 0x0F)
+                index += 2
+            }
+            return index
         }
-        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static func digit(_ value: UInt8) -> UInt8 {
+        value < 10 ? 0x30 + value : 0x57 + value  // 0-9, a-f
     }
 
     /// The bytes of hex text, or nil when it is not hex of even length.

@@ -43,12 +43,12 @@ public actor GroupCommitWriter {
             let bodies = batch.map(\.body)
             do {
                 let results = try await store.write { db in
-                    try bodies.enumerated().map { index, body -> Result<any Sendable, any Error> in
-                        let name = "gc\(index)"
-                        try db.execute("SAVEPOINT \(name)")
+                    // One savepoint at a time, so one name (and three cached statements) serves all.
+                    try bodies.map { body -> Result<any Sendable, any Error> in
+                        try db.execute("SAVEPOINT group_commit")
                         let result = Result { try body(db) }
-                        if case .failure = result { try db.execute("ROLLBACK TO SAVEPOINT \(name)") }
-                        try db.execute("RELEASE SAVEPOINT \(name)")
+                        if case .failure = result { try db.execute("ROLLBACK TO SAVEPOINT group_commit") }
+                        try db.execute("RELEASE SAVEPOINT group_commit")
                         return result
                     }
                 }
