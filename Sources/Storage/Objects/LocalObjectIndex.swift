@@ -6,7 +6,7 @@ import Foundation
 /// | database | key | value |
 /// |---|---|---|
 /// | `buckets` | bucket name | ``BucketInfo`` (JSON) |
-/// | `objects` | bucket NUL key | ``LocalObjectIndex/ObjectRecord`` (JSON) |
+/// | `objects` | bucket NUL key | ``LocalObjectIndex/ObjectRecord`` (binary, ObjectRecordCoding.swift) |
 /// | `uploads` | bucket NUL key NUL upload id | ``LocalObjectIndex/UploadRecord`` (JSON) |
 /// | `parts` | upload id NUL part number (4 bytes, big endian) | ``LocalObjectIndex/PartRecord`` (JSON) |
 /// | `blobs` | blob id | empty: every blob file that a record references |

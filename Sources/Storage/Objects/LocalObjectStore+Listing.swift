@@ -79,12 +79,12 @@ extension LocalObjectStore {
                         let groupPrefix = Array(indexKey.prefix(bucketPrefix.count + LocalObjectIndex.keyBytesInIndex + 1))
                         if longGroup?.indexPrefix != groupPrefix { _ = try flushLongGroup() }
                         if longGroup == nil { longGroup = (groupPrefix, []) }
-                        longGroup?.entries.append(try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, value))
+                        longGroup?.entries.append(try LocalObjectIndex.ObjectRecord.decode(value))
                         return true
                     }
                     _ = try flushLongGroup()
                     if done { return false }
-                    let seek = try take(Array(part)) { try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, value) }
+                    let seek = try take(Array(part)) { try LocalObjectIndex.ObjectRecord.decode(value) }
                     if let seek, !done {
                         from = seek
                         return false

@@ -109,8 +109,8 @@ extension LocalObjectStore {
             (replaced, partBlobs) = try await environment.write { [buckets, objects, uploads, parts, blobs] transaction in
                 _ = try Self.upload(bucket, key, uploadID, tenant, transaction, buckets, uploads)
                 let indexKey = LocalObjectIndex.objectKey(bucket, key)
-                let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, $0) }
-                try transaction.put(objects, indexKey, try LocalObjectIndex.encode(record))
+                let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.ObjectRecord.decode($0) }
+                try transaction.put(objects, indexKey, record.encoded())
                 try transaction.put(blobs, Array(blob.utf8), [])
                 if let old, !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
                 let removed = try Self.removeUpload(bucket, key, uploadID, transaction, uploads, parts, blobs)

@@ -135,7 +135,7 @@ public final class LocalObjectStore: ObjectStore {
             _ = try Self.ownedBucket(bucket, tenant, transaction, buckets)
             let indexKey = LocalObjectIndex.objectKey(bucket, key)
             guard let stored = try transaction.get(objects, indexKey) else { return nil }
-            let old = try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, stored)
+            let old = try LocalObjectIndex.ObjectRecord.decode(stored)
             try transaction.delete(objects, indexKey)
             if !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
             return old.blob
@@ -206,7 +206,7 @@ public final class LocalObjectStore: ObjectStore {
         return try environment.read { transaction in
             _ = try Self.ownedBucket(bucket, tenant, transaction, buckets)
             guard let stored = try transaction.get(objects, LocalObjectIndex.objectKey(bucket, key)) else { throw ObjectStoreError.noSuchKey(key) }
-            return try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, stored)
+            return try LocalObjectIndex.ObjectRecord.decode(stored)
         }
     }
 
@@ -218,8 +218,8 @@ public final class LocalObjectStore: ObjectStore {
             replaced = try await environment.write { [buckets, objects, blobs] transaction in
                 _ = try Self.ownedBucket(record.info.bucket, tenant, transaction, buckets)
                 let indexKey = LocalObjectIndex.objectKey(record.info.bucket, record.info.key)
-                let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.decode(LocalObjectIndex.ObjectRecord.self, $0) }
-                try transaction.put(objects, indexKey, try LocalObjectIndex.encode(record))
+                let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.ObjectRecord.decode($0) }
+                try transaction.put(objects, indexKey, record.encoded())
                 if !record.blob.isEmpty { try transaction.put(blobs, Array(record.blob.utf8), []) }
                 if let old, !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
                 return old?.blob
