@@ -84,7 +84,8 @@ public struct EventIntake: Sendable {
         let runs: [RunRecord]
         let reserved: Int
         let idempotencyKey: String?
-        let requestHash: String
+        /// What identifies the request for its idempotency key (nil without a key).
+        let requestHash: String?
     }
 
     /// Checks the Core, plans the runs and reserves room for them. Follow with ``write(_:_:)`` in a
@@ -103,7 +104,7 @@ public struct EventIntake: Sendable {
             source: submission.source, sourceRunID: submission.sourceRunID, sender: submission.sender,
             status: runs.isEmpty ? "unmatched" : "accepted", runIDs: runs.map(\.id), createdAt: Timestamp.string(at))
         return Prepared(event: event, runs: runs, reserved: reserved, idempotencyKey: submission.idempotencyKey,
-                        requestHash: Self.requestHash(submission))
+                        requestHash: submission.idempotencyKey == nil ? nil : Self.requestHash(submission))
     }
 
     /// Writes a prepared submission — or finds the earlier one with the same idempotency key.
