@@ -86,6 +86,19 @@ public struct EventIntake: Sendable {
         let idempotencyKey: String?
         /// What identifies the request for its idempotency key (nil without a key).
         let requestHash: String?
+        /// The rows' SQL arguments, encoded before the transaction: the shared writer only binds them.
+        let eventRow: [SQLValue]
+        let runRows: [[SQLValue]]
+
+        init(event: EventRecord, runs: [RunRecord], reserved: Int, idempotencyKey: String?, requestHash: String?) {
+            self.event = event
+            self.runs = runs
+            self.reserved = reserved
+            self.idempotencyKey = idempotencyKey
+            self.requestHash = requestHash
+            eventRow = EventRepository.insertArguments(event, idempotencyKey: idempotencyKey, requestHash: requestHash)
+            runRows = runs.map(RunRepository.insertArguments)
+        }
     }
 
     /// Checks the Core, plans the runs and reserves room for them. Follow with ``write(_:_:)`` in a
@@ -115,8 +128,8 @@ public struct EventIntake: Sendable {
             guard earlierHash == prepared.requestHash else { return .failure(keyReused(key)) }
             return .success(Acceptance(eventID: earlier.id, runIDs: earlier.runIDs, replayed: true))
         }
-        try EventRepository.insert(db, event, idempotencyKey: prepared.idempotencyKey, requestHash: prepared.requestHash)
-        for run in prepared.runs { try RunRepository.insert(db, run) }
+        try db.execute(EventRepository.insertSQL, prepared.eventRow)
+        for row in prepared.runRows { try db.execute(RunRepository.insertSQL, row) }
         return .success(Acceptance(eventID: event.id, runIDs: event.runIDs, replayed: false))
     }
 

@@ -22,16 +22,17 @@ public struct EventRecord: Sendable, Equatable {
 
 /// SQL for `mod_scaicore_events`.
 enum EventRepository {
-    static func insert(_ db: any SQLConnection, _ event: EventRecord, idempotencyKey: String?, requestHash: String?) throws {
-        try db.execute(
-            """
-            INSERT INTO mod_scaicore_events (id, tenant_id, core_id, event_name, data, source, source_run_id, sender, status, run_ids,
-              idempotency_key, request_hash, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [.text(event.id), .text(event.tenantID), .text(event.coreID), .text(event.name), .json(event.data), .text(event.source.rawValue),
-             .optional(event.sourceRunID), .optional(event.sender), .text(event.status), .json(.array(event.runIDs.map(JSONValue.string))),
-             .optional(idempotencyKey), .optional(requestHash), .text(event.createdAt)])
+    static let insertSQL = """
+        INSERT INTO mod_scaicore_events (id, tenant_id, core_id, event_name, data, source, source_run_id, sender, status, run_ids,
+          idempotency_key, request_hash, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The arguments of ``insertSQL`` (JSON encoded here, so callers can do it outside a transaction).
+    static func insertArguments(_ event: EventRecord, idempotencyKey: String?, requestHash: String?) -> [SQLValue] {
+        [.text(event.id), .text(event.tenantID), .text(event.coreID), .text(event.name), .json(event.data), .text(event.source.rawValue),
+         .optional(event.sourceRunID), .optional(event.sender), .text(event.status), .json(.array(event.runIDs.map(JSONValue.string))),
+         .optional(idempotencyKey), .optional(requestHash), .text(event.createdAt)]
     }
 
     /// The event accepted earlier under `key` on this Core, with the hash of its request.

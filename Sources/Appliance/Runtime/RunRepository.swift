@@ -4,16 +4,17 @@ import Storage
 /// SQL for `mod_scaicore_runs` and `mod_scaicore_run_journal`. Reads name the tenant; the
 /// dispatcher's own updates go by run id (it only holds ids it read under a tenant).
 enum RunRepository {
-    static func insert(_ db: any SQLConnection, _ run: RunRecord) throws {
-        try db.execute(
-            """
-            INSERT INTO mod_scaicore_runs (id, tenant_id, core_id, flow, event_id, trigger_info, input, status, entity_type,
-              entity_key, started_by, resume_pending, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-            """,
-            [.text(run.id), .text(run.tenantID), .text(run.coreID), .text(run.flow), .optional(run.eventID), .json(run.trigger),
-             .json(run.input), .text(run.status.rawValue), .optional(run.entityType), .optional(run.entityKey),
-             .optional(run.startedBy), .text(run.createdAt), .text(run.updatedAt)])
+    static let insertSQL = """
+        INSERT INTO mod_scaicore_runs (id, tenant_id, core_id, flow, event_id, trigger_info, input, status, entity_type,
+          entity_key, started_by, resume_pending, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+        """
+
+    /// The arguments of ``insertSQL`` (JSON encoded here, so callers can do it outside a transaction).
+    static func insertArguments(_ run: RunRecord) -> [SQLValue] {
+        [.text(run.id), .text(run.tenantID), .text(run.coreID), .text(run.flow), .optional(run.eventID), .json(run.trigger),
+         .json(run.input), .text(run.status.rawValue), .optional(run.entityType), .optional(run.entityKey),
+         .optional(run.startedBy), .text(run.createdAt), .text(run.updatedAt)]
     }
 
     static func find(_ db: any SQLConnection, tenantID: String, id: String) throws -> RunRecord? {

@@ -47,14 +47,20 @@ public struct RunService: Sendable {
     /// Waits up to `seconds` for the run to finish or suspend at a checkpoint (a sleeping run is
     /// still under way); answers it as it then is.
     public func wait(tenantID: String, id: String, seconds: Int) async throws -> RunRecord {
+        try await wait(tenantID: tenantID, id: id, seconds: seconds, withJournal: false).0
+    }
+
+    /// ``wait(tenantID:id:seconds:)``, answering the journal too when asked (read with the run).
+    public func wait(tenantID: String, id: String, seconds: Int, withJournal: Bool) async throws -> (RunRecord, [JSONValue]?) {
         let deadline = ContinuousClock.now + .seconds(seconds)
         // The tenant's own run, or 404 at once: another tenant learns nothing by waiting.
         _ = try await get(tenantID: tenantID, id: id)
         while true {
             let remaining = deadline - .now
             if remaining > .zero { await dispatcher.waitForRun(id, timeout: remaining) }
-            let run = try await get(tenantID: tenantID, id: id).0
-            if run.status.isFinal || run.status == .suspended || ContinuousClock.now >= deadline { return run }
+            let found = try await get(tenantID: tenantID, id: id, withJournal: withJournal)
+            let run = found.0
+            if run.status.isFinal || run.status == .suspended || ContinuousClock.now >= deadline { return found }
             // Asleep, or queued behind its entity or its Core: look again shortly.
             try await Task.sleep(for: min(.milliseconds(100), deadline - .now))
         }

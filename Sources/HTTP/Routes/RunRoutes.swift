@@ -27,14 +27,16 @@ struct RunRoutes {
         let principal = try context.require(.runsRead)
         let id = try Self.runID(context)
         let query = try QueryParameters(request, allowed: ["wait"])
+        let (run, journal): (RunRecord, [JSONValue]?)
         if let text = query["wait"] {
             guard let seconds = Int(text), (0...60).contains(seconds) else {
                 throw ApplianceError(.badRequest, code: "invalid_query", "wait must be a whole number of seconds from 0 to 60")
             }
             // Long poll: answer as soon as the run finishes or suspends at a checkpoint.
-            _ = try await appliance.runtime.runs.wait(tenantID: principal.tenantID, id: id, seconds: seconds)
+            (run, journal) = try await appliance.runtime.runs.wait(tenantID: principal.tenantID, id: id, seconds: seconds, withJournal: true)
+        } else {
+            (run, journal) = try await appliance.runtime.runs.get(tenantID: principal.tenantID, id: id, withJournal: true)
         }
-        let (run, journal) = try await appliance.runtime.runs.get(tenantID: principal.tenantID, id: id, withJournal: true)
         return JSONBody.response(RuntimeViews.run(run, journal: journal ?? []))
     }
 

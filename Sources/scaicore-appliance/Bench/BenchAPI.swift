@@ -38,11 +38,7 @@ struct BenchAPI: AsyncParsableCommand {
 
         let ports = PortCollector()
         let api = buildApplication(appliance: appliance) { address in await ports.set("api", address?.port) }
-        let bareRouter = Router()
-        bareRouter.get("bare") { _, _ in "ok" }
-        let bare = Application(
-            router: bareRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in await ports.set("bare", channel.localAddress?.port) }, logger: Logger(label: "bench.bare"))
+        let bare = BareRoute.application { port in await ports.set("bare", port) }
         let group = ServiceGroup(configuration: .init(services: [api, bare], logger: Logger(label: "bench")))
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -60,7 +56,7 @@ struct BenchAPI: AsyncParsableCommand {
             print("bench api: \(connections) connections, \(seconds) s per workload, debug=\(isDebugBuild)")
             let bareDriver = try LoadDriver(url: "http://127.0.0.1:\(barePort)", connections: connections, seconds: seconds)
             let ceiling = try await bareDriver.run(name: "bare GET /bare (no auth, no storage)") { connection, _ in
-                try await connection.send(.GET, "/bare", auth: nil).status
+                try await connection.send(.GET, BareRoute.path, auth: nil).status
             }
             let driver = try LoadDriver(url: "http://127.0.0.1:\(apiPort)", connections: connections, seconds: seconds)
             let read = try await driver.run(name: "GET /cores/{id} (bearer auth, SQLite read)") { connection, _ in

@@ -74,6 +74,10 @@ struct BenchRuntime: AsyncParsableCommand {
         }
         if let most = clientCounts.max(), let result = intake[most] {
             print(String(format: "ratio %d-client intake / raw SQLite transactions: %.1f (target >= 3)", most, result.perSecond / raw))
+            // What HTTP alone allows on this machine: a route that does nothing, same driver, same clients.
+            let ceiling = try await BareRoute.measure(name: "(1'') HTTP ceiling: bare route, \(most) clients", connections: most, seconds: seconds)
+            print(String(format: "ratio HTTP ceiling / raw SQLite transactions: %.1f (intake reaches %.0f%% of the ceiling)",
+                         ceiling.perSecond / raw, 100 * result.perSecond / ceiling.perSecond))
         }
         // The same intake without HTTP (in this process): what group commit does on its own.
         for count in clientCounts {

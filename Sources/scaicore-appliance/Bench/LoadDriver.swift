@@ -30,10 +30,12 @@ struct LoadDriver {
         var open: [BenchHTTPConnection] = []
         for _ in 0..<connections { open.append(try await BenchHTTPConnection.connect(host: host, port: port)) }
         let pool = open
-        defer { Task { for connection in pool { await connection.close() } } }
-
-        _ = try await measure(pool, for: 1.0, request)  // warm-up
-        let (count, errors, latencies) = try await measure(pool, for: seconds, request)
+        let measured = await Swift.Result {
+            _ = try await measure(pool, for: 1.0, request)  // warm-up
+            return try await measure(pool, for: seconds, request)
+        }
+        for connection in pool { await connection.close() }
+        let (count, errors, latencies) = try measured.get()
         let sorted = latencies.sorted()
         let result = Result(
             perSecond: Double(count) / seconds,
