@@ -111,4 +111,22 @@ import Testing
         #expect(sequences == ["get:1", "emit:2", "plugin:3", "unnamed:4", "put:5", "next:6"])
         await t.appliance.shutdown()
     }
+
+    @Test func aLongRunWritesItsWaitingEntriesInSlicesAndKnowsWhatItWrote() async throws {
+        let t = try await TestAppliance.make()
+        let runID = "run_journal_slices"
+        let journal = Self.journal(t, runID: runID)
+        for index in 0..<(RunJournal.maxWaiting + 10) {
+            _ = try await journal.lookup("read[\(index)]")
+            try await journal.willPerform(.read)
+            try await journal.record("read[\(index)]", .integer(Int64(index)))
+        }
+        #expect(try await Self.durableKeys(t, runID: runID).count == RunJournal.maxWaiting, "the 256th entry wrote them all")
+        // A key written in this execution is answered as recorded, not performed again.
+        #expect(try await journal.lookup("read[3]") == 3)
+        #expect(try await journal.lookup("read[\(RunJournal.maxWaiting + 5)]") == .integer(Int64(RunJournal.maxWaiting + 5)))
+        try await journal.flush()
+        #expect(try await Self.durableKeys(t, runID: runID).count == RunJournal.maxWaiting + 10)
+        await t.appliance.shutdown()
+    }
 }

@@ -25,6 +25,9 @@ import Testing
             #expect(Self.same(try LocalObjectIndex.ObjectRecord.decode(bytes), record))
         }
         #expect(Self.full.encoded() == Self.full.encoded(), "metadata is written in a fixed order")
+        // A listing reads the record without an inline object's bytes.
+        let listed = try LocalObjectIndex.ObjectRecord.decode(Self.inline.encoded(), withContent: false)
+        #expect(listed.info == Self.inline.info && listed.inlineContent == nil)
     }
 
     @Test func readsRecordsWrittenAsJSONByEarlierVersions() throws {
@@ -35,7 +38,7 @@ import Testing
     @Test func damagedRecordsThrowAndNeverTrap() {
         let bytes = Self.full.encoded()
         for length in 0..<bytes.count {
-            #expect(throws: (any Error).self) { try LocalObjectIndex.ObjectRecord.decode(bytes.prefix(length)) }
+            #expect(throws: (any Error).self) { try LocalObjectIndex.ObjectRecord.decode(Array(bytes.prefix(length))) }
         }
         #expect(throws: (any Error).self) { try LocalObjectIndex.ObjectRecord.decode(bytes + [0]) }
         // Every single-byte change either throws or decodes to some record: never a crash.

@@ -71,15 +71,21 @@ def blob_files(server):
     return {path.name for path in (pathlib.Path(server.data_dir) / "objects" / "blobs").iterdir()}
 
 
-def test_the_image_is_an_object_and_leaves_with_the_core(server):
+@pytest.mark.parametrize("image, files", [
+    (PNG, 0),  # up to 16 KiB: kept inside the object index, no file
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 80, 1),  # 20 KiB: a blob file
+])
+def test_the_image_is_an_object_and_leaves_with_the_core(server, image, files):
     api = server.api()
     core = api.create_core("short-lived core")
     before = blob_files(server)
-    assert put_avatar(api, core["id"], PNG, "image/png").status_code == 200
+    assert put_avatar(api, core["id"], image, "image/png").status_code == 200
     added = blob_files(server) - before
-    assert len(added) == 1
-    stored = pathlib.Path(server.data_dir) / "objects" / "blobs" / added.pop()
-    assert stored.read_bytes() == PNG
+    assert len(added) == files
+    if files:
+        stored = pathlib.Path(server.data_dir) / "objects" / "blobs" / added.pop()
+        assert stored.read_bytes() == image
+    assert api.get(f"/cores/{core['id']}/avatar").content == image
     assert api.delete(f"/cores/{core['id']}").status_code == 204
     assert_error(api.get(f"/cores/{core['id']}/avatar"), 404, "not_found")
     assert blob_files(server) == before

@@ -51,11 +51,17 @@ final class RunJournal: Journal {
         var recorded: [String: JSONValue]?
         /// The next entry's sequence number (nil until known).
         var nextSequence: Int64?
-        /// Entries waiting for the run's next durable write.
+        /// Entries waiting for the run's next durable write, in order, and their results by key.
         var waiting: [Entry] = []
+        var waitingResults: [String: JSONValue] = [:]
         var waitingIncludesReads = false
         /// Keys an effect recorded itself (the engine's record is then a no-op).
         var recordedByEffect: Set<String> = []
+
+        mutating func append(_ entry: Entry) {
+            waiting.append(entry)
+            if waitingResults[entry.key] == nil { waitingResults[entry.key] = entry.result }
+        }
     }
 
     /// A journal entry not yet written, with the writes of its effect that go in the same transaction.
@@ -86,7 +92,7 @@ final class RunJournal: Journal {
             state.currentKey = key
             state.currentStartedAt = startedAt
             state.currentKind = nil
-            return recorded[key] ?? state.waiting.first(where: { $0.key == key })?.result
+            return recorded[key] ?? state.waitingResults[key]
         }
     }
 
@@ -111,9 +117,9 @@ final class RunJournal: Journal {
             let kind = state.currentKind  // named by the host for this effect (or a resumption)
             state.currentKind = nil
             let startedAt = state.currentKey == key ? state.currentStartedAt : recordedAt
-            state.waiting.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: nil))
+            state.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: nil))
             if kind == .read { state.waitingIncludesReads = true }
-            return kind == nil || kind == .external
+            return kind == nil || kind == .external || state.waiting.count >= Self.maxWaiting
         }
         if writeNow { try await flush() }
     }
@@ -124,10 +130,14 @@ final class RunJournal: Journal {
         let recordedAt = now()
         state.withLock { state in
             let startedAt = state.currentKey == key ? state.currentStartedAt : recordedAt
-            state.waiting.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: effect))
+            state.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: effect))
             state.recordedByEffect.insert(key)
         }
     }
+
+    /// Entries that may wait at most; the record that reaches it writes them (a long loop of
+    /// memory steps commits in slices rather than in one huge final transaction).
+    static let maxWaiting = 256
 
     /// Writes every waiting entry now.
     func flush() async throws {
@@ -141,6 +151,7 @@ final class RunJournal: Journal {
         let (entries, known) = state.withLock { state in
             let entries = state.waiting
             state.waiting = []
+            state.waitingResults = [:]
             state.waitingIncludesReads = false
             return (entries, state.nextSequence)
         }
@@ -160,7 +171,11 @@ final class RunJournal: Journal {
                 return (sequence, try final(db), afterwards)
             }
         }
-        state.withLock { $0.nextSequence = next }
+        state.withLock { state in
+            state.nextSequence = next
+            // Written now: a later lookup in this execution answers them as recorded.
+            if state.recorded != nil { for entry in entries where state.recorded?[entry.key] == nil { state.recorded?[entry.key] = entry.result } }
+        }
         for after in afterwards { await after() }
         return value
     }

@@ -152,7 +152,10 @@ public final class Runtime: Sendable {
             try await journal.commit { db in try RunRepository.finish(db, id: runID, status: .completed, output: output, error: nil, at: at) }
             return .finished
         case .failed(let error) where error.code == StorageFailure.code:
-            // Not the program's failure: the executor tries the run again from its journal.
+            // Not the program's failure: the executor tries the run again from its journal. What
+            // waits there is what already happened (memory writes among it): keep it if the store
+            // lets us, so the retry does not write over what other runs wrote since.
+            try? await journal.flush()
             throw error
         case .failed(let error):
             let detail: JSONValue = ["code": .string(error.code), "message": .string(error.message), "step": error.step.map(JSONValue.string) ?? .null]

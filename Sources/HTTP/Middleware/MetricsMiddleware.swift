@@ -19,7 +19,9 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let started = ContinuousClock.now
         let response = try await next(request, context)
         let route = context.endpointPath ?? "unmatched"
-        let (counter, histogram) = handles.get(route: route, method: request.method.rawValue, status: response.status.code) { route, method, status in
+        // Clients choose the method: anything unusual is one label value, so labels stay few.
+        let method = MetricHandles.methods.contains(request.method.rawValue) ? request.method.rawValue : "other"
+        let (counter, histogram) = handles.get(route: route, method: method, status: response.status.code) { route, method, status in
             let counter = registry.makeCounter(
                 descriptor: .init(metricName: "http_requests", unitName: "total", helpText: "HTTP requests served"),
                 labels: [("route", route), ("method", method), ("status", String(status))])
@@ -37,6 +39,9 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 /// The registry's counter and histogram of each (route, method, status), looked up once: the
 /// registry builds label strings and takes its lock on every `make…` call.
 final class MetricHandles: Sendable {
+    /// The methods counted under their own name.
+    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
     private struct Key: Hashable {
         let route: String
         let method: String

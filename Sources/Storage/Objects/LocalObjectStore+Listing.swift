@@ -79,12 +79,12 @@ extension LocalObjectStore {
                         let groupPrefix = Array(indexKey.prefix(bucketPrefix.count + LocalObjectIndex.keyBytesInIndex + 1))
                         if longGroup?.indexPrefix != groupPrefix { _ = try flushLongGroup() }
                         if longGroup == nil { longGroup = (groupPrefix, []) }
-                        longGroup?.entries.append(try LocalObjectIndex.ObjectRecord.decode(value))
+                        longGroup?.entries.append(try LocalObjectIndex.ObjectRecord.decode(value, withContent: false))
                         return true
                     }
                     _ = try flushLongGroup()
                     if done { return false }
-                    let seek = try take(Array(part)) { try LocalObjectIndex.ObjectRecord.decode(value) }
+                    let seek = try take(Array(part)) { try LocalObjectIndex.ObjectRecord.decode(value, withContent: false) }
                     if let seek, !done {
                         from = seek
                         return false

@@ -32,8 +32,12 @@ extension LocalObjectIndex.ObjectRecord {
         return writer.bytes
     }
 
-    static func decode(_ stored: some Collection<UInt8>) throws -> Self {
-        let bytes = Array(stored)
+    static func decode(_ stored: [UInt8], withContent: Bool = true) throws -> Self {
+        try stored.withUnsafeBytes { try decode($0, withContent: withContent) }
+    }
+
+    /// The record; `withContent: false` skips an inline object's bytes (listings need only the info).
+    static func decode(_ bytes: UnsafeRawBufferPointer, withContent: Bool = true) throws -> Self {
         if bytes.first == UInt8(ascii: "{") { return try LocalObjectIndex.decode(Self.self, bytes) }
         var reader = RecordReader(bytes: bytes)
         guard try reader.byte() == binaryFormat else { throw RecordReader.damaged }
@@ -46,8 +50,8 @@ extension LocalObjectIndex.ObjectRecord {
         let lastModified = Date(timeIntervalSinceReferenceDate: Double(bitPattern: try reader.unsigned()))
         let partCount = try reader.optional { try $0.integer() }.map { Int(clamping: $0) }
         let blob = try reader.string()
-        let inline = try reader.optional { try $0.data() }
-        guard reader.atEnd else { throw RecordReader.damaged }
+        let inline = withContent ? try reader.optional { try $0.data() } : nil
+        guard reader.atEnd || !withContent else { throw RecordReader.damaged }
         let info = ObjectInfo(bucket: bucket, key: key, size: size, etag: etag, contentType: contentType, metadata: metadata,
                               lastModified: lastModified, partCount: partCount)
         return Self(info: info, blob: blob, inlineContent: inline)
@@ -89,7 +93,7 @@ private struct RecordWriter {
 
 private struct RecordReader {
     static let damaged = ObjectStoreIOError(operation: "decode an object index record (damaged)", code: EILSEQ)
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     var offset = 0
 
     var atEnd: Bool { offset == bytes.count }
@@ -115,7 +119,7 @@ private struct RecordReader {
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
-    mutating func slice() throws -> ArraySlice<UInt8> {
+    mutating func slice() throws -> Slice<UnsafeRawBufferPointer> {
         let length = try unsigned()
         guard length <= UInt64(bytes.count - offset) else { throw Self.damaged }
         defer { offset += Int(length) }
