@@ -122,6 +122,15 @@ import Testing
             try await journal.record("read[\(index)]", .integer(Int64(index)))
         }
         #expect(try await Self.durableKeys(t, runID: runID).count == RunJournal.maxWaiting, "the 256th entry wrote them all")
+        // Emitted events too: their entries and deliveries wait in the same bound.
+        let emits = Self.journal(t, runID: "run_journal_emits")
+        for index in 0..<RunJournal.maxWaiting {
+            _ = try await emits.lookup("emit[\(index)]")
+            try await emits.willPerform(.transactional)
+            emits.recordWith("emit[\(index)]", true) { _ in {} }
+            try await emits.record("emit[\(index)]", true)
+        }
+        #expect(try await Self.durableKeys(t, runID: "run_journal_emits").count == RunJournal.maxWaiting)
         // A key written in this execution is answered as recorded, not performed again.
         #expect(try await journal.lookup("read[3]") == 3)
         #expect(try await journal.lookup("read[\(RunJournal.maxWaiting + 5)]") == .integer(Int64(RunJournal.maxWaiting + 5)))

@@ -113,7 +113,7 @@ final class RunJournal: Journal {
     func record(_ key: String, _ result: JSONValue) async throws {
         let recordedAt = now()
         let writeNow = state.withLock { state -> Bool in
-            if state.recordedByEffect.remove(key) != nil { return false }
+            if state.recordedByEffect.remove(key) != nil { return state.waiting.count >= Self.maxWaiting }
             let kind = state.currentKind  // named by the host for this effect (or a resumption)
             state.currentKind = nil
             let startedAt = state.currentKey == key ? state.currentStartedAt : recordedAt
