@@ -51,6 +51,17 @@ import Testing
         return try await t.appliance.runtime.intake.accept(submission)
     }
 
+    /// A run suspended at a checkpoint, then the Core paused and three `ping` runs held by it.
+    private func suspendedAndHeld(_ t: TestAppliance, _ core: Core) async throws -> (suspended: RunRecord, held: [String]) {
+        let tenant = t.first.tenantID
+        let asked = try await post(t, core, "ask", ["n": 1])
+        let suspended = try await t.appliance.runtime.runs.wait(tenantID: tenant, id: asked.runIDs[0], seconds: 20)
+        _ = try await t.cores.perform(.pause, tenantID: tenant, id: core.id, ifMatch: nil, context: t.context(t.first))
+        var held: [String] = []
+        for n in 0..<3 { held += try await post(t, core, "ping", ["n": .integer(Int64(n))]).runIDs }
+        return (suspended, held)
+    }
+
     @Test func anEventRunsItsFlowJournalsEachEffectAndDeliversWhatItEmits() async throws {
         let t = try await TestAppliance.make()
         let core = try await startedCore(t)
@@ -116,11 +127,7 @@ import Testing
         let core = try await startedCore(t)
         let tenant = t.first.tenantID
         // A run suspended at a checkpoint, resolved; and runs queued on a paused Core. Then a "crash".
-        let asked = try await post(t, core, "ask", ["n": 1])
-        let suspended = try await t.appliance.runtime.runs.wait(tenantID: tenant, id: asked.runIDs[0], seconds: 20)
-        _ = try await t.cores.perform(.pause, tenantID: tenant, id: core.id, ifMatch: nil, context: t.context(t.first))
-        var queued: [String] = []
-        for n in 0..<3 { queued += try await post(t, core, "ping", ["n": .integer(Int64(n))]).runIDs }
+        let (suspended, queued) = try await suspendedAndHeld(t, core)
         let approver = Principal(tenantID: tenant, userID: "user_approver", role: .approver, tokenID: "token_a")
         _ = try await t.appliance.runtime.checkpoints.decide(
             tenantID: tenant, id: try #require(suspended.checkpointID), decision: Decision(decision: "rejected", data: [:], comment: nil),
@@ -173,11 +180,7 @@ import Testing
         let t = try await TestAppliance.make()
         let core = try await startedCore(t)
         let tenant = t.first.tenantID
-        let asked = try await post(t, core, "ask", ["n": 1])
-        let suspended = try await t.appliance.runtime.runs.wait(tenantID: tenant, id: asked.runIDs[0], seconds: 20)
-        _ = try await t.cores.perform(.pause, tenantID: tenant, id: core.id, ifMatch: nil, context: t.context(t.first))
-        var held: [String] = []
-        for n in 0..<3 { held += try await post(t, core, "ping", ["n": .integer(Int64(n))]).runIDs }
+        let (suspended, held) = try await suspendedAndHeld(t, core)
         #expect(await t.appliance.runtime.dispatcher.queued == 3)
         try await t.cores.delete(tenantID: tenant, id: core.id, ifMatch: nil, context: t.context(t.first))
         #expect(await t.appliance.runtime.dispatcher.queued == 0)

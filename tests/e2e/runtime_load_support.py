@@ -13,18 +13,17 @@ import queue
 import signal
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
 from api_assertions import tag
 from conftest import API, Server
-from runtime_support import config_env, get_run, journal_keys, parse_time, wait_until  # noqa: F401 (shared helpers)
+from runtime_support import (RUN_TIMEOUT, JsonEndpoint, config_env, get_run, journal_keys, list_all, parse_time,  # noqa: F401 (shared helpers)
+                             wait_run, wait_until)
+from runtime_support import core_events as events_of  # noqa: F401
 
-FINAL = frozenset({"completed", "failed", "cancelled"})
 # Statuses a run leaves by itself (the dispatcher, a timer); `suspended` waits for a human.
 MOVING = frozenset({"queued", "running", "sleeping"})
-RUN_TIMEOUT = 30  # seconds a short run may take on the slow debug build
 JOURNAL_ENTRY_KEYS = {"key", "result", "started_at", "recorded_at", "duration_ms"}
 RUN_KEYS = {"id", "core_id", "flow", "status", "trigger", "input", "output", "error", "entity", "started_by",
             "checkpoint_id", "wake_at", "created_at", "updated_at", "finished_at"}
@@ -129,38 +128,6 @@ def invoke(api, core_id, flow, input=None, wait=None, key=None):
 
 
 # --- runs ----------------------------------------------------------------------------------------------
-
-
-def wait_run(api, run_id, statuses=FINAL, timeout=RUN_TIMEOUT):
-    """Polls GET /runs/{id} until its status is one of `statuses`; answers the run."""
-    statuses = {statuses} if isinstance(statuses, str) else set(statuses)
-    last = {}
-
-    def probe():
-        last["run"] = get_run(api, run_id)
-        return last["run"] if last["run"]["status"] in statuses else None
-
-    return wait_until(probe, timeout=timeout, interval=0.1,
-                      what=lambda _: f"run {run_id} to be {sorted(statuses)}; last seen {json.dumps(last.get('run'))[:800]}")
-
-
-def list_all(api, path, params=None, limit=200):
-    """Every item of a paged list (following next_cursor)."""
-    items, cursor = [], None
-    while True:
-        query = {"limit": limit, **(params or {}), **({"cursor": cursor} if cursor else {})}
-        response = api.get(path, params=query)
-        assert response.status_code == 200, f"GET {path} {query}: {response.text}"
-        page = response.json()
-        assert set(page) == {"items", "next_cursor"}, page
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
-
-
-def events_of(api, core_id):
-    return list_all(api, f"/cores/{core_id}/events")
 
 
 def runs_of(api, core_id, status=None):
@@ -295,34 +262,8 @@ class FakePlugin:
         self.incarnation = 0
         self.flaky = flaky or (lambda body: False)
         self.respond = respond
-        plugin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = {"_unparsable": raw.decode("utf-8", "replace")}
-                status, answer = plugin._answer(self.headers.get("Idempotency-Key"), body, self.path)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.endpoint = JsonEndpoint(lambda path, headers, body: self._answer(headers.get("Idempotency-Key"), body, path))
+        self.url = self.endpoint.url
 
     def _answer(self, key, body, path):
         with self.lock:
@@ -348,8 +289,7 @@ class FakePlugin:
             return dict(grouped)
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.endpoint.stop()
 
 
 # --- an appliance that crashes ---------------------------------------------------------------------

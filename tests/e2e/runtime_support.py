@@ -22,7 +22,7 @@ from conftest import REPO, Server, cli
 INVOICE_IR = json.loads((REPO / "fixtures" / "bundles" / "invoice-approval.json").read_text())
 TERMINAL = {"completed", "failed", "cancelled"}
 # How long a run may take to reach a status on the slow debug build (seconds).
-RUN_TIMEOUT = 30
+RUN_TIMEOUT = 30  # seconds a short run may take on the slow debug build
 # The keys of the resolution a run receives (docs/runtime.md, docs/ir.md "checkpoint").
 RESOLUTION_KEYS = {"decision", "approved", "data", "comment", "by", "timed_out"}
 
@@ -163,7 +163,7 @@ def get_run(api, run_id):
     return response.json()
 
 
-def wait_run(api, run_id, statuses, timeout=20):
+def wait_run(api, run_id, statuses=TERMINAL, timeout=RUN_TIMEOUT):
     """Polls GET /runs/{id} until the run's status is one of `statuses` (a string or a set);
     answers the run. A run that reaches another final status fails at once, with its error."""
     wanted = {statuses} if isinstance(statuses, str) else set(statuses)
@@ -198,14 +198,15 @@ def assert_journal_well_formed(run):
         assert parse_time(entry["started_at"]) <= parse_time(entry["recorded_at"]), entry
 
 
-def list_all(api, path, params=None):
-    """Every item of a paged list (limit 200 per page)."""
+def list_all(api, path, params=None, limit=200):
+    """Every item of a paged list, following next_cursor."""
     items, cursor = [], None
-    for _ in range(100):
-        query = {"limit": 200, **(params or {}), **({"cursor": cursor} if cursor else {})}
+    for _ in range(1000):
+        query = {"limit": limit, **(params or {}), **({"cursor": cursor} if cursor else {})}
         response = api.get(path, params=query)
         assert response.status_code == 200, f"GET {path} {query}: {response.status_code} {response.text}"
         page = response.json()
+        assert set(page) == {"items", "next_cursor"}, page
         items += page["items"]
         cursor = page["next_cursor"]
         if not cursor:
@@ -385,26 +386,23 @@ class PluginCall:
     headers: dict = field(default_factory=dict)
 
 
-class FakePlugin:
-    """An HTTP plugin endpoint on 127.0.0.1 that records each POST and answers `answer(body)` as JSON."""
+class JsonEndpoint:
+    """An HTTP/1.1 server on 127.0.0.1 that hands each POST's path, headers and body (parsed JSON,
+    or the text when it is not JSON) to `handle`, which answers (status, JSON)."""
 
-    def __init__(self, answer):
-        self.calls = []
-        self.lock = threading.Lock()
-        sink = self
-
+    def __init__(self, handle):
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
                     body = json.loads(raw)
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
-                with sink.lock:
-                    sink.calls.append(PluginCall(self.path, body, self.headers.get("Idempotency-Key"), dict(self.headers)))
-                payload = json.dumps(answer(body)).encode()
-                self.send_response(200)
+                status, answer = handle(self.path, self.headers, body)
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -415,12 +413,30 @@ class FakePlugin:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class FakePlugin:
+    """An HTTP plugin endpoint on 127.0.0.1 that records each POST and answers `answer(body)` as JSON."""
+
+    def __init__(self, answer):
+        self.calls = []
+        self.lock = threading.Lock()
+
+        def handle(path, headers, body):
+            with self.lock:
+                self.calls.append(PluginCall(path, body, headers.get("Idempotency-Key"), dict(headers)))
+            return 200, answer(body)
+
+        self.endpoint = JsonEndpoint(handle)
 
     def url(self, path="/pay"):
-        return f"http://127.0.0.1:{self.port}{path}"
+        return self.endpoint.url + path
 
     def recorded(self):
         with self.lock:
@@ -430,8 +446,7 @@ class FakePlugin:
         return [call for call in self.recorded() if isinstance(call.body, dict) and predicate(call.body)]
 
     def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.endpoint.stop()
 
 
 def payments_answer(body):

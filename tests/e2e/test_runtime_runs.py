@@ -7,7 +7,7 @@ import time
 import pytest
 
 from api_assertions import CROCKFORD, assert_error, problem_paths, tag
-from runtime_load_support import (JOURNAL_ENTRY_KEYS, RUN_KEYS, STREAM_KEYS, EventStream, FakePlugin, assert_failed,
+from runtime_load_support import (JOURNAL_ENTRY_KEYS, RUN_KEYS, RUN_TIMEOUT, STREAM_KEYS, EventStream, FakePlugin, assert_failed,
                                   bundle, config_env, event_name, events_of, fire, get_run, invoke, journal_keys,
                                   live_core, on_api, on_event, parse_time, returns, runs_of, wait_run)
 from conftest import Server
@@ -283,12 +283,18 @@ def calls_for(plugin, run_id, step="pay"):
     return plugin.calls_by_key().get(f"{run_id}:{step}", [])
 
 
-def test_a_plugin_step_posts_to_the_mapped_endpoint_with_an_idempotency_key(plugged):
+def payment_run(plugged, mode, invoice_id, timeout=RUN_TIMEOUT):
+    """A Core whose `pay` step calls the payments plugin in `mode`, one event, its run at its end."""
     appliance, plugin = plugged
     api = appliance.api()
     event = event_name("pay")
-    core = live_core(api, payments_ir(event, "pay"), plugins=["payments"])
-    run = wait_run(api, fire(api, core["id"], event, {"id": "p3"})["run_id"])
+    core = live_core(api, payments_ir(event, mode), plugins=["payments"])
+    run = wait_run(api, fire(api, core["id"], event, {"id": invoice_id})["run_id"], timeout=timeout)
+    return api, plugin, core, run
+
+
+def test_a_plugin_step_posts_to_the_mapped_endpoint_with_an_idempotency_key(plugged):
+    api, plugin, core, run = payment_run(plugged, "pay", "p3")
     assert run["status"] == "completed", run
     calls = calls_for(plugin, run["id"])
     assert len(calls) == 1, calls
@@ -303,11 +309,7 @@ def test_a_plugin_step_posts_to_the_mapped_endpoint_with_an_idempotency_key(plug
 
 
 def test_a_5xx_or_429_answer_is_retried_with_the_same_key_and_recorded_once(plugged):
-    appliance, plugin = plugged
-    api = appliance.api()
-    event = event_name("pay")
-    core = live_core(api, payments_ir(event, "flaky"), plugins=["payments"])
-    run = wait_run(api, fire(api, core["id"], event, {"id": "p4"})["run_id"])
+    api, plugin, core, run = payment_run(plugged, "flaky", "p4")
     assert run["status"] == "completed", run
     calls = calls_for(plugin, run["id"])
     assert [c["status"] for c in calls] == [503, 429, 200], calls
@@ -317,22 +319,14 @@ def test_a_5xx_or_429_answer_is_retried_with_the_same_key_and_recorded_once(plug
 
 
 def test_a_4xx_answer_fails_the_run_at_once(plugged):
-    appliance, plugin = plugged
-    api = appliance.api()
-    event = event_name("pay")
-    core = live_core(api, payments_ir(event, "refuse"), plugins=["payments"])
-    run = wait_run(api, fire(api, core["id"], event, {"id": "p5"})["run_id"])
+    api, plugin, core, run = payment_run(plugged, "refuse", "p5")
     assert_failed(run, "plugin_failed", "pay", "flows.pay.steps[1]")
     assert len(calls_for(plugin, run["id"])) == 1, "a 4xx answer is not retried"
     assert journal_keys(get_run(api, run["id"])) == ["before"]
 
 
 def test_a_plugin_that_stays_down_is_tried_four_times_then_fails_the_run(plugged):
-    appliance, plugin = plugged
-    api = appliance.api()
-    event = event_name("pay")
-    core = live_core(api, payments_ir(event, "down"), plugins=["payments"])
-    run = wait_run(api, fire(api, core["id"], event, {"id": "p6"})["run_id"], timeout=40)
+    api, plugin, core, run = payment_run(plugged, "down", "p6", timeout=40)
     assert_failed(run, "plugin_failed", "pay", "flows.pay.steps[1]")
     calls = calls_for(plugin, run["id"])
     assert len(calls) == 4, f"one call and 3 retries, got {len(calls)}"

@@ -32,6 +32,9 @@ enum LocalObjectIndex {
         var blob: String
         /// The content itself, for objects of at most ``LocalObjectStore/inlineLimit`` bytes.
         var inlineContent: Data? = nil
+
+        /// The blob file, when the content is in one.
+        var blobFile: String? { blob.isEmpty ? nil : blob }
     }
 
     struct UploadRecord: Codable {

@@ -112,9 +112,9 @@ extension LocalObjectStore {
                 let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.ObjectRecord.decode($0) }
                 try transaction.put(objects, indexKey, record.encoded())
                 try transaction.put(blobs, Array(blob.utf8), [])
-                if let old, !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
+                if let file = old?.blobFile { try transaction.delete(blobs, Array(file.utf8)) }
                 let removed = try Self.removeUpload(bucket, key, uploadID, transaction, uploads, parts, blobs)
-                return (old?.blob, removed)
+                return (old?.blobFile, removed)
             }
         } catch {
             await removeBlobs([blob])

@@ -131,17 +131,18 @@ public final class LocalObjectStore: ObjectStore {
 
     public func deleteObject(bucket: String, key: String, tenant: String) async throws -> Bool {
         try ObjectNames.validateKey(key)
-        let removed: String? = try await environment.write { [buckets, objects, blobs] transaction in
+        // nil: there was no such object; else the blob file it leaves (nil when it was inline).
+        let removed: String?? = try await environment.write { [buckets, objects, blobs] transaction in
             _ = try Self.ownedBucket(bucket, tenant, transaction, buckets)
             let indexKey = LocalObjectIndex.objectKey(bucket, key)
             guard let stored = try transaction.get(objects, indexKey) else { return nil }
             let old = try LocalObjectIndex.ObjectRecord.decode(stored)
             try transaction.delete(objects, indexKey)
-            if !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
-            return old.blob
+            if let file = old.blobFile { try transaction.delete(blobs, Array(file.utf8)) }
+            return .some(old.blobFile)
         }
         guard let removed else { return false }
-        await removeBlobs([removed])
+        await removeBlobs([removed].compactMap { $0 })
         return true
     }
 
@@ -220,12 +221,12 @@ public final class LocalObjectStore: ObjectStore {
                 let indexKey = LocalObjectIndex.objectKey(record.info.bucket, record.info.key)
                 let old = try transaction.get(objects, indexKey).map { try LocalObjectIndex.ObjectRecord.decode($0) }
                 try transaction.put(objects, indexKey, record.encoded())
-                if !record.blob.isEmpty { try transaction.put(blobs, Array(record.blob.utf8), []) }
-                if let old, !old.blob.isEmpty { try transaction.delete(blobs, Array(old.blob.utf8)) }
-                return old?.blob
+                if let file = record.blobFile { try transaction.put(blobs, Array(file.utf8), []) }
+                if let file = old?.blobFile { try transaction.delete(blobs, Array(file.utf8)) }
+                return old?.blobFile
             }
         } catch {
-            await removeBlobs([record.blob])
+            await removeBlobs([record.blobFile].compactMap { $0 })
             throw error
         }
         await removeBlobs([replaced].compactMap { $0 })
@@ -235,10 +236,9 @@ public final class LocalObjectStore: ObjectStore {
     /// it is small: nothing touches the disk) or the id of the blob file it now is (flushed and
     /// published off the cooperative pool). A failure removes the staging file.
     func finishAndPublish(_ staged: ObjectStaging, inline: Bool) async throws -> (md5: String, size: Int64, blob: String, inline: [UInt8]?) {
-        if inline, staged.size <= Self.inlineLimit {
-            let finished = try Self.finish(staged, inline: true)
-            if let bytes = finished.inline { return (finished.md5, finished.size, "", bytes) }
-            return try await BlockingIO.run { [self] in (finished.md5, finished.size, try publish(staged.path), nil) }
+        if inline, staged.isInMemory {
+            let finished = try Self.finish(staged, inline: true)  // no I/O: the bytes are in memory
+            return (finished.md5, finished.size, "", finished.inline)
         }
         return try await BlockingIO.run { [self] in
             let finished = try Self.finish(staged, inline: false)
@@ -269,7 +269,6 @@ public final class LocalObjectStore: ObjectStore {
 
     /// Unlinks blob files off the cooperative pool (removing a large file can block).
     func removeBlobs(_ blobs: [String]) async {
-        let blobs = blobs.filter { !$0.isEmpty }  // inline objects have none
         guard !blobs.isEmpty else { return }
         _ = try? await BlockingIO.run { [self] in blobs.forEach(unlinkBlob) }
     }

@@ -54,6 +54,9 @@ public final class ObjectStaging: Sendable {
     /// Bytes received so far.
     public var size: Int64 { state.withLock { $0.size } }
 
+    /// Whether the body is still held in memory (it has not outgrown ``inlineLimit``).
+    var isInMemory: Bool { state.withLock { !$0.onDisk } }
+
     /// Appends `bytes`; throws ``ObjectStoreError/entityTooLarge(limit:)`` past the limit.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try state.withLock { state throws in
@@ -106,6 +109,7 @@ public final class ObjectStaging: Sendable {
             let md5 = Hex.encode(state.md5.finalize())
             if inline, !state.onDisk {
                 state.finished = true
+                defer { state.buffered = [] }
                 return (md5, state.size, state.buffered)
             }
             try moveToDisk(&state)
