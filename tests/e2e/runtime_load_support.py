@@ -18,8 +18,8 @@ import requests
 
 from api_assertions import tag
 from conftest import API, Server
-from runtime_support import (RUN_TIMEOUT, JsonEndpoint, config_env, get_run, journal_keys, list_all, parse_time,  # noqa: F401 (shared helpers)
-                             wait_run, wait_until)
+from runtime_support import (RUN_TIMEOUT, JsonEndpoint, config_env, get_run, journal_keys, list_all, live_core,  # noqa: F401 (shared helpers)
+                             parse_time, wait_run, wait_until)
 from runtime_support import core_events as events_of  # noqa: F401
 
 # Statuses a run leaves by itself (the dispatcher, a timer); `suspended` waits for a human.
@@ -75,20 +75,6 @@ def event_name(prefix="e"):
 
 
 # --- Cores, events, invocations -------------------------------------------------------------------
-
-def live_core(api, ir, status="running", name=None, **fields):
-    """A new Core of `ir`, brought to `status` (created, running, paused or stopped)."""
-    response = api.post("/cores", json={"name": name or f"runtime {tag()}", "ir": ir, **fields})
-    assert response.status_code == 201, response.text
-    core = response.json()
-    actions = {"created": [], "running": ["start"], "paused": ["start", "pause"], "stopped": ["start", "stop"]}[status]
-    for action in actions:
-        response = api.post(f"/cores/{core['id']}/{action}")
-        assert response.status_code == 200, f"{action}: {response.text}"
-        core = response.json()
-    assert core["status"] == status, core
-    return core
-
 
 def post_event(api, core_id, name, data=None, key=None, **kwargs):
     """POST /cores/{id}/events; answers the response (any status)."""

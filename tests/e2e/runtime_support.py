@@ -133,16 +133,23 @@ def server_admin(server):
 
 # --- Cores, events, runs -----------------------------------------------------------------------
 
+def live_core(api, ir, status="running", name=None, **fields):
+    """A new Core of `ir`, brought to `status` (created, running, paused or stopped)."""
+    response = api.post("/cores", json={"name": name or f"runtime {tag()}", "ir": ir, **fields})
+    assert response.status_code == 201, response.text
+    core = response.json()
+    actions = {"created": [], "running": ["start"], "paused": ["start", "pause"], "stopped": ["start", "stop"]}[status]
+    for action in actions:
+        response = api.post(f"/cores/{core['id']}/{action}")
+        assert response.status_code == 200, f"{action}: {response.text}"
+        core = response.json()
+    assert core["status"] == status, core
+    return core
+
+
 def start_core(api, ir, name=None, **fields):
     """Creates a Core from `ir` (with `plugins`, `runtime_config`, … as given) and starts it."""
-    body = {"name": name or f"{ir['name']} {tag()}", "ir": ir, **fields}
-    created = api.post("/cores", json=body)
-    assert created.status_code == 201, f"create Core: {created.status_code} {created.text}"
-    core = created.json()
-    started = api.post(f"/cores/{core['id']}/start")
-    assert started.status_code == 200, f"start Core: {started.status_code} {started.text}"
-    assert started.json()["status"] == "running", started.json()
-    return started.json()
+    return live_core(api, ir, "running", name=name or f"{ir['name']} {tag()}", **fields)
 
 
 def post_event(api, core_id, event_name, data, expected_runs=1):
