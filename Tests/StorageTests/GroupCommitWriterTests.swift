@@ -56,4 +56,20 @@ import Testing
         #expect(ids == expected)
         await store.close()
     }
+
+    @Test func aLoneFailingWriteLeavesNothingAndTheNextWriteCommits() async throws {
+        let store = try store()
+        try await store.write { db in try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)") }
+        let writer = GroupCommitWriter(store: store)
+        await #expect(throws: StorageError.self) {
+            try await writer.write { db in
+                try db.execute("INSERT INTO t (id) VALUES (1)")
+                try db.execute("INSERT INTO t (id) VALUES (1)")
+            }
+        }
+        try await writer.write { db in try db.execute("INSERT INTO t (id) VALUES (2)") }
+        let ids = try await store.read { db in try db.query("SELECT id FROM t ORDER BY id", []).map { try $0.integer("id") } }
+        #expect(ids == [2])
+        await store.close()
+    }
 }

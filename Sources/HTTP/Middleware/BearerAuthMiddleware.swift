@@ -9,7 +9,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else { throw Self.unauthorized("send an Authorization: Bearer <token> header") }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Self.unauthorized("the Authorization header must use the Bearer scheme") }
-        guard let principal = try await tokens.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let principal = try await tokens.authenticate(String(parts[1].trimmingOptionalWhitespace)) else {
             throw Self.unauthorized("the token is unknown, revoked or expired")
         }
         var context = context

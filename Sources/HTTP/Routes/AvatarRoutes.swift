@@ -16,7 +16,7 @@ struct AvatarRoutes {
     @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresWrite)
         let id = try CoreRoutes(appliance: appliance).coreID(context)
-        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingOptionalWhitespace.lowercased() } ?? ""
         let limit = CoreAvatars.maxBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw Self.tooLarge() }
         let body: ByteBuffer

@@ -40,7 +40,7 @@ enum Preconditions {
     /// The version named by `If-Match: "N"` (or `W/"N"`); nil without the header or for `*`
     /// (any current version matches); 400 when it names no version.
     static func ifMatchVersion(_ request: Request) throws -> Int64? {
-        guard let text = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), text != "*" else { return nil }
+        guard let text = request.headers[.ifMatch]?.trimmingOptionalWhitespace, text != "*" else { return nil }
         guard let version = version(in: text) else {
             throw ApplianceError(.badRequest, code: "invalid_if_match", "If-Match must be an ETag this API served, such as \"3\", or *")
         }
@@ -51,14 +51,14 @@ enum Preconditions {
     static func ifNoneMatchHits(_ request: Request, version: Int64) -> Bool {
         guard let text = request.headers[.ifNoneMatch] else { return false }
         return text.split(separator: ",").contains { tag in
-            let tag = tag.trimmingCharacters(in: .whitespaces)
+            let tag = tag.trimmingOptionalWhitespace
             return tag == "*" || self.version(in: tag) == version
         }
     }
 
     /// `"N"` or `W/"N"` → N.
-    private static func version(in tag: String) -> Int64? {
-        var text = Substring(tag)
+    private static func version(in tag: Substring) -> Int64? {
+        var text = tag
         if text.hasPrefix("W/") { text = text.dropFirst(2) }
         guard text.count >= 3, text.first == "\"", text.last == "\"" else { return nil }
         return Int64(text.dropFirst().dropLast())

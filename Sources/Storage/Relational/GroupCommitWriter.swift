@@ -3,9 +3,10 @@
 /// A write returns only after the shared transaction is durably committed. While one transaction
 /// commits, the writes that arrive queue up and go together into the next: under load many writes
 /// share each fsync, and a lone write waits for nobody. A body that throws rolls back alone and
-/// its caller gets the error; the others commit. To keep that cheap, a batch first runs inside one
-/// savepoint; only when a body throws is the batch rolled back and run again with a savepoint per
-/// body. So a body may run twice: it must act only through the connection it is given.
+/// its caller gets the error; the others commit. To keep that cheap, a batch first runs as a plain
+/// transaction (no savepoint, so SQLite keeps no statement journal); only when a body throws is
+/// that transaction rolled back and the batch run again in a new one, with a savepoint per body.
+/// So a body may run twice: it must act only through the connection it is given.
 public actor GroupCommitWriter {
     private let store: any RelationalStore
     private let maxBatch: Int
@@ -44,9 +45,7 @@ public actor GroupCommitWriter {
             pending.removeFirst(batch.count)
             let bodies = batch.map(\.body)
             do {
-                let results = try await store.write { db in
-                    try Self.together(bodies, db) ?? Self.oneByOne(bodies, db)
-                }
+                let results = try await Self.commit(bodies, store)
                 for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
             } catch {
                 for job in batch { job.continuation.resume(throwing: error) }
@@ -55,22 +54,34 @@ public actor GroupCommitWriter {
         flushing = false
     }
 
-    /// Runs every body in one savepoint; nil (everything rolled back) when one throws.
-    private static func together(_ bodies: [@Sendable (any SQLConnection) throws -> any Sendable], _ db: any SQLConnection) throws -> [Result<any Sendable, any Error>]? {
-        guard bodies.count > 1 else { return nil }
-        try db.execute("SAVEPOINT group_commit_batch")
+    /// Commits a batch: all bodies in one transaction, or — when one throws — each in its own
+    /// savepoint of a second transaction. Throws only what fails the transaction itself.
+    private static func commit(_ bodies: [@Sendable (any SQLConnection) throws -> any Sendable], _ store: any RelationalStore) async throws -> [Result<any Sendable, any Error>] {
+        do {
+            return try await store.write { db in try together(bodies, db) }
+        } catch let refused as BodyFailed {
+            // The transaction was rolled back. A lone body's error is its answer.
+            if bodies.count == 1 { return [.failure(refused.error)] }
+            return try await store.write { db in try oneByOne(bodies, db) }
+        }
+    }
+
+    /// A body threw inside a shared transaction; the store rolls the transaction back.
+    private struct BodyFailed: Error {
+        let error: any Error
+    }
+
+    /// Runs every body in the store's transaction; throws ``BodyFailed`` when one throws.
+    private static func together(_ bodies: [@Sendable (any SQLConnection) throws -> any Sendable], _ db: any SQLConnection) throws -> [Result<any Sendable, any Error>] {
         var results: [Result<any Sendable, any Error>] = []
         results.reserveCapacity(bodies.count)
         for body in bodies {
             do {
                 results.append(.success(try body(db)))
             } catch {
-                try db.execute("ROLLBACK TO SAVEPOINT group_commit_batch")
-                try db.execute("RELEASE SAVEPOINT group_commit_batch")
-                return nil
+                throw BodyFailed(error: error)
             }
         }
-        try db.execute("RELEASE SAVEPOINT group_commit_batch")
         return results
     }
 
