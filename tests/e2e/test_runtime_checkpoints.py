@@ -194,6 +194,34 @@ def test_one_rejection_resolves_a_two_approval_checkpoint(owner, core, alice, bo
                       "by": [bob.user_id], "timed_out": False}, output
 
 
+# --- resolve and wait for the resumed run -------------------------------------------------------
+
+def test_resolve_with_wait_answers_the_resumed_run(owner, core, alice):
+    run, checkpoint = ask(owner, core)
+    answer = resolve(alice.api, checkpoint["id"], decision="approved", comment="ok", wait=RUN_TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["status"] == "resolved", body
+    resumed = body["run"]
+    assert resumed["id"] == run["id"] and resumed["status"] == "completed", resumed
+    assert resumed["output"] == {"decision": "approved", "approved": True, "data": {}, "comment": "ok",
+                                 "by": [alice.user_id], "timed_out": False}, resumed
+    assert get_run(owner.api, run["id"])["output"] == resumed["output"], "the answer shows the run as stored"
+    assert {k: v for k, v in body.items() if k != "run"} == get_checkpoint(owner.api, checkpoint["id"]), body
+
+
+def test_resolve_with_wait_that_does_not_resolve_answers_without_a_run(owner, core, alice, bob):
+    run, checkpoint = ask(owner, core, flow="double")
+    first = resolve(alice.api, checkpoint["id"], decision="approved", wait=RUN_TIMEOUT)
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "open" and "run" not in first.json(), first.json()
+    assert get_run(owner.api, run["id"])["status"] == "suspended", "one of two approvals resumes nothing"
+    second = resolve(bob.api, checkpoint["id"], decision="rejected", wait=RUN_TIMEOUT)
+    assert second.status_code == 200, second.text
+    assert second.json()["run"]["status"] == "completed", second.json()
+    assert second.json()["run"]["output"]["decision"] == "rejected", second.json()
+
+
 # --- malformed resolutions ---------------------------------------------------------------------
 
 BAD_SHAPES = {
@@ -203,7 +231,10 @@ BAD_SHAPES = {
     "comment not a string": ({"decision": "approved", "comment": 7}, 400, "invalid_request", ["comment"]),
     "data not an object": ({"decision": "approved", "data": "yes"}, 400, "invalid_request", ["data"]),
     "unknown field": ({"decision": "approved", "approved": True}, 400, "invalid_request", ["approved"]),
-    "every problem at once": ({"decision": 1, "comment": [], "by": "me"}, 400, "invalid_request", ["decision", "comment", "by"]),
+    "wait over a minute": ({"decision": "approved", "wait": 61}, 400, "invalid_request", ["wait"]),
+    "wait negative": ({"decision": "approved", "wait": -1}, 400, "invalid_request", ["wait"]),
+    "wait not a number": ({"decision": "approved", "wait": "soon"}, 400, "invalid_request", ["wait"]),
+    "every problem at once": ({"decision": 1, "comment": [], "by": "me", "wait": True}, 400, "invalid_request", ["decision", "comment", "by", "wait"]),
     "top-level array": (b"[]", 400, "invalid_request", ["$", "decision"]),  # as for Cores: "$" and the required fields
     "malformed json": (b'{"decision": ', 400, "malformed_json", None),
     "empty body": (b"", 400, "malformed_json", None),

@@ -210,13 +210,12 @@ public struct Decision: Sendable {
         self.comment = comment
     }
 
-    /// Reads a resolve body; 400 naming every bad or unknown field.
-    public init(json: JSONValue) throws(ApplianceError) {
-        var reader = FieldReader(json)
+    /// Reads the decision's fields of a resolve body, which may have others; the caller finishes
+    /// the reader (one 400 naming every bad or unknown field).
+    public init(reading reader: inout FieldReader) {
         let decision = reader.string("decision", required: true, maxLength: 32)
         let data = reader.object("data")
         let comment = reader.string("comment", maxLength: 4000)
-        try reader.finish()
         self.init(decision: decision ?? "", data: data ?? .object([:]), comment: comment)
     }
 

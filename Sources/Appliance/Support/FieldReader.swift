@@ -54,6 +54,19 @@ public struct FieldReader {
         return result
     }
 
+    /// How long the caller will wait for a run, in whole seconds (fractions round up): 0 when
+    /// absent or null, a problem outside 0...`max`.
+    public mutating func waitSeconds(_ key: String = "wait", max: Int = 60) -> Int {
+        switch take(key, required: false) {
+        case nil: return 0
+        case .integer(let value)? where (0...Int64(max)).contains(value): return Int(value)
+        case .double(let value)? where (0...Double(max)).contains(value): return Int(value.rounded(.up))
+        default:
+            problems.append(FieldProblem(key, "expected a number of seconds from 0 to \(max)"))
+            return 0
+        }
+    }
+
     /// Any JSON value but null.
     public mutating func value(_ key: String, required: Bool = false) -> JSONValue? {
         take(key, required: required)

@@ -94,7 +94,7 @@ enum APICatalog {
         APIOperation(.get, moduleAPIPrefix + "/checkpoints/{id}", "getCheckpoint", "A checkpoint with its approvals", tag: "checkpoints",
                      permission: .checkpointsRead, response: "Checkpoint", errors: [401, 403, 404]),
         APIOperation(.post, moduleAPIPrefix + "/checkpoints/{id}/resolve", "resolveCheckpoint",
-                     "Decide on a checkpoint (assignee or admin; approval policy applies)", tag: "checkpoints",
+                     "Decide on a checkpoint (assignee or admin; approval policy applies); with `wait`, answers the resumed run (`run`) once it finishes or suspends", tag: "checkpoints",
                      permission: .checkpointsResolve, request: "Resolution", response: "Checkpoint", errors: [400, 401, 403, 404, 409, 422]),
         APIOperation(.post, moduleAPIPrefix + "/checkpoints/{id}/reassign", "reassignCheckpoint",
                      "Give a checkpoint to another assignee (assignee or admin)", tag: "checkpoints",

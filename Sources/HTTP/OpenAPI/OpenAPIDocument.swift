@@ -207,6 +207,7 @@ enum OpenAPIDocument {
                 "required_approvals": ["type": "integer"], "approvals": ["type": "array", "items": ["type": "object"]],
                 "resolution": ["type": ["object", "null"]], "resolved_by": ["type": ["array", "null"]], "expires_at": nullableString,
                 "created_at": string, "updated_at": string, "resolved_at": nullableString, "version": ["type": "integer"], "url": string,
+                "run": ref("Run"),
             ],
         ],
         "CheckpointList": [
@@ -217,7 +218,7 @@ enum OpenAPIDocument {
             "type": "object", "required": ["decision"], "additionalProperties": false,
             "properties": [
                 "decision": ["type": "string", "enum": ["approved", "rejected", "submitted"]], "data": ["type": "object"],
-                "comment": ["type": "string", "maxLength": 4000],
+                "comment": ["type": "string", "maxLength": 4000], "wait": ["type": "number", "minimum": 0, "maximum": 60],
             ],
         ],
         "Reassignment": [

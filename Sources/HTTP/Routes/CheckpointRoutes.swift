@@ -46,10 +46,21 @@ struct CheckpointRoutes {
     @Sendable func resolve(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.checkpointsResolve)
         let id = try Self.checkpointID(context)
-        let decision = try Decision(json: try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes))
+        var reader = FieldReader(try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes))
+        let decision = Decision(reading: &reader)
+        let seconds = reader.waitSeconds()
+        try reader.finish()
         let checkpoint = try await checkpoints.decide(tenantID: principal.tenantID, id: id, decision: decision, principal: principal,
                                                       context: context.action())
-        return JSONBody.response(RuntimeViews.checkpoint(checkpoint, baseURL: baseURL))
+        var view = RuntimeViews.checkpoint(checkpoint, baseURL: baseURL)
+        // With `wait`, a decision that resolved the checkpoint answers with the resumed run too, once
+        // it has finished or suspended again (or when the wait is over).
+        if seconds > 0, checkpoint.status == .resolved, case .object(var fields) = view {
+            let run = try await appliance.runtime.runs.wait(tenantID: principal.tenantID, id: checkpoint.runID, seconds: seconds)
+            fields["run"] = RuntimeViews.run(run)
+            view = .object(fields)
+        }
+        return JSONBody.response(view)
     }
 
     @Sendable func reassign(_ request: Request, context: AppRequestContext) async throws -> Response {

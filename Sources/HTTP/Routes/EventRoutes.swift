@@ -59,14 +59,7 @@ struct EventRoutes {
         var reader = FieldReader(try await JSONBody.read(request, limit: bodyLimit))
         let flow = reader.string("flow", required: true, maxLength: 200)
         let input = reader.value("input") ?? .object([:])
-        let wait = reader.value("wait")
-        var seconds = 0
-        switch wait {
-        case nil, .null: break
-        case .integer(let value) where (0...60).contains(value): seconds = Int(value)
-        case .double(let value) where (0...60).contains(value): seconds = Int(value.rounded(.up))
-        default: reader.problem("wait", "expected a number of seconds from 0 to 60")
-        }
+        let seconds = reader.waitSeconds()
         try reader.finish()
         var submission = Submission(tenantID: principal.tenantID, coreID: coreID, eventName: flow ?? "", data: input, source: .invoke)
         submission.flow = flow

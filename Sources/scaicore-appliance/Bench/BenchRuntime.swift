@@ -279,9 +279,12 @@ struct BenchAPIClient: Sendable {
     func roundTrip(_ connection: BenchHTTPConnection, core: String, n: Int, admin: String, approver: String) async throws -> Int {
         let (status, run) = try await exchange(connection, .POST, "/cores/\(core)/invoke", auth: admin, body: #"{"flow":"ask","input":{"n":\#(n)},"wait":30}"#)
         guard status == 200, let runID = run?.objectValue?["id"]?.stringValue, let checkpoint = run?.objectValue?["checkpoint_id"]?.stringValue else { return 598 }
-        let (resolved, _) = try await exchange(connection, .POST, "/checkpoints/\(checkpoint)/resolve", auth: approver, body: #"{"decision":"approved"}"#)
+        // Resolve with `wait`: the answer carries the resumed run once it has completed.
+        let (resolved, answer) = try await exchange(connection, .POST, "/checkpoints/\(checkpoint)/resolve", auth: approver,
+                                                    body: #"{"decision":"approved","wait":30}"#)
         guard resolved == 200 else { return resolved }
-        let (_, current) = try await exchange(connection, .GET, "/runs/\(runID)?wait=30", auth: admin, body: nil)
+        let current = answer?.objectValue?["run"]
+        guard current?.objectValue?["id"]?.stringValue == runID else { return 595 }
         switch current?.objectValue?["status"]?.stringValue {
         case "completed": return 200
         case "failed", "cancelled": return 597
