@@ -402,7 +402,13 @@ class JsonEndpoint:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if len(raw) < length:
+                    # The client vanished mid-request (the appliance was SIGKILLed while sending):
+                    # like any HTTP server, drop the incomplete request instead of acting on it.
+                    self.close_connection = True
+                    return
                 try:
                     body = json.loads(raw)
                 except ValueError:

@@ -50,6 +50,8 @@ struct CheckpointRoutes {
         let decision = Decision(reading: &reader)
         let seconds = reader.waitSeconds()
         try reader.finish()
+        // Waiting answers the run, so it takes the right to read runs too (checked before deciding).
+        if seconds > 0 { _ = try context.require(.runsRead) }
         let checkpoint = try await checkpoints.decide(tenantID: principal.tenantID, id: id, decision: decision, principal: principal,
                                                       context: context.action())
         var view = RuntimeViews.checkpoint(checkpoint, baseURL: baseURL)
