@@ -51,17 +51,11 @@ final class RunJournal: Journal {
         var recorded: [String: JSONValue]?
         /// The next entry's sequence number (nil until known).
         var nextSequence: Int64?
-        /// Entries waiting for the run's next durable write, in order, and their results by key.
+        /// Entries waiting for the run's next durable write, in order (at most ``maxWaiting``).
         var waiting: [Entry] = []
-        var waitingResults: [String: JSONValue] = [:]
         var waitingIncludesReads = false
         /// Keys an effect recorded itself (the engine's record is then a no-op).
         var recordedByEffect: Set<String> = []
-
-        mutating func append(_ entry: Entry) {
-            waiting.append(entry)
-            if waitingResults[entry.key] == nil { waitingResults[entry.key] = entry.result }
-        }
     }
 
     /// A journal entry not yet written, with the writes of its effect that go in the same transaction.
@@ -92,7 +86,7 @@ final class RunJournal: Journal {
             state.currentKey = key
             state.currentStartedAt = startedAt
             state.currentKind = nil
-            return recorded[key] ?? state.waitingResults[key]
+            return recorded[key] ?? state.waiting.first(where: { $0.key == key })?.result
         }
     }
 
@@ -117,7 +111,7 @@ final class RunJournal: Journal {
             let kind = state.currentKind  // named by the host for this effect (or a resumption)
             state.currentKind = nil
             let startedAt = state.currentKey == key ? state.currentStartedAt : recordedAt
-            state.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: nil))
+            state.waiting.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: nil))
             if kind == .read { state.waitingIncludesReads = true }
             return kind == nil || kind == .external || state.waiting.count >= Self.maxWaiting
         }
@@ -130,7 +124,7 @@ final class RunJournal: Journal {
         let recordedAt = now()
         state.withLock { state in
             let startedAt = state.currentKey == key ? state.currentStartedAt : recordedAt
-            state.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: effect))
+            state.waiting.append(Entry(key: key, result: result, startedAt: startedAt, recordedAt: recordedAt, effect: effect))
             state.recordedByEffect.insert(key)
         }
     }
@@ -151,7 +145,6 @@ final class RunJournal: Journal {
         let (entries, known) = state.withLock { state in
             let entries = state.waiting
             state.waiting = []
-            state.waitingResults = [:]
             state.waitingIncludesReads = false
             return (entries, state.nextSequence)
         }
@@ -174,7 +167,7 @@ final class RunJournal: Journal {
         state.withLock { state in
             state.nextSequence = next
             // Written now: a later lookup in this execution answers them as recorded.
-            if state.recorded != nil { for entry in entries where state.recorded?[entry.key] == nil { state.recorded?[entry.key] = entry.result } }
+            state.recorded?.merge(entries.map { ($0.key, $0.result) }) { first, _ in first }
         }
         for after in afterwards { await after() }
         return value

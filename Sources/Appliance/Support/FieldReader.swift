@@ -54,15 +54,15 @@ public struct FieldReader {
         return result
     }
 
-    /// How long the caller will wait for a run, in whole seconds (fractions round up): 0 when
-    /// absent or null, a problem outside 0...`max`.
-    public mutating func waitSeconds(_ key: String = "wait", max: Int = 60) -> Int {
-        switch take(key, required: false) {
+    /// The `wait` field: how long the caller will wait for a run, in whole seconds from 0 to 60
+    /// (fractions round up); 0 when absent or null.
+    public mutating func waitSeconds() -> Int {
+        switch take("wait", required: false) {
         case nil: return 0
-        case .integer(let value)? where (0...Int64(max)).contains(value): return Int(value)
-        case .double(let value)? where (0...Double(max)).contains(value): return Int(value.rounded(.up))
+        case .integer(let value)? where (0...60).contains(value): return Int(value)
+        case .double(let value)? where (0...60).contains(value): return Int(value.rounded(.up))
         default:
-            problems.append(FieldProblem(key, "expected a number of seconds from 0 to \(max)"))
+            problems.append(FieldProblem("wait", "expected a number of seconds from 0 to 60"))
             return 0
         }
     }

@@ -56,9 +56,10 @@ struct CheckpointRoutes {
                                                       context: context.action())
         var view = RuntimeViews.checkpoint(checkpoint, baseURL: baseURL)
         // With `wait`, a decision that resolved the checkpoint answers with the resumed run too, once
-        // it has finished or suspended again (or when the wait is over).
-        if seconds > 0, checkpoint.status == .resolved, case .object(var fields) = view {
-            let run = try await appliance.runtime.runs.wait(tenantID: principal.tenantID, id: checkpoint.runID, seconds: seconds)
+        // it has finished or suspended again (or when the wait is over). The decision is committed:
+        // if the run cannot be read, the answer is still 200, without `run`.
+        if seconds > 0, checkpoint.status == .resolved, case .object(var fields) = view,
+           let run = try? await appliance.runtime.runs.wait(tenantID: principal.tenantID, id: checkpoint.runID, seconds: seconds) {
             fields["run"] = RuntimeViews.run(run)
             view = .object(fields)
         }

@@ -4,7 +4,7 @@
 /// commits, the writes that arrive queue up and go together into the next: under load many writes
 /// share each fsync, and a lone write waits for nobody. A body that throws rolls back alone and
 /// its caller gets the error; the others commit. To keep that cheap, a batch first runs as a plain
-/// transaction (no savepoint, so SQLite keeps no statement journal); only when a body throws is
+/// transaction (no savepoint, so SQLite keeps no sub-journal of the pages it touches); only when a body throws is
 /// that transaction rolled back and the batch run again in a new one, with a savepoint per body.
 /// So a body may run twice: it must act only through the connection it is given.
 public actor GroupCommitWriter {
