@@ -49,6 +49,26 @@ import Testing
         #expect(throws: EngineStateDecodingError.self) { try EngineState(encoded: Array("{\"format\":1}".utf8)) }
     }
 
+    /// A state stored before the key scheme byte existed (format 2) reads as the unescaped
+    /// scheme its run journaled with; an unknown scheme byte is refused.
+    @Test func aFormatTwoStateReadsAsTheUnescapedScheme() async throws {
+        let state = try await suspendedState()
+        #expect(state.journalKeys == .escaped)
+        var bytes = state.encoded()
+        #expect(bytes[4] == 3 && bytes[5] == JournalKeyScheme.escaped.rawValue)
+        bytes.remove(at: 5)
+        bytes[4] = 2
+        let old = try EngineState(encoded: bytes)
+        #expect(old.journalKeys == .unescaped)
+        #expect(old.format == EngineState.currentFormat)
+        var expected = state
+        expected.journalKeys = .unescaped
+        #expect(old == expected)
+        var unknown = state.encoded()
+        unknown[5] = 9
+        #expect(throws: EngineStateDecodingError.self) { try EngineState(encoded: unknown) }
+    }
+
     /// Corrupt bytes (any single byte changed to any value, and forged huge lengths) throw or
     /// decode to some state; they never trap or allocate without bound.
     @Test func corruptBytesNeverTrap() async throws {

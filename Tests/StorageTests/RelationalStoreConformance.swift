@@ -12,6 +12,7 @@ enum RelationalStoreConformance {
         try await valuesRoundTripByType(makeStore())
         try await concurrentWritesAreSerialised(makeStore())
         try await migrationsApplyOnceAndInOrder(makeStore())
+        try await selectStarNamesAColumnAddedAfterItFirstRan(makeStore())
         try await closedStoreRefusesWork(makeStore())
     }
 
@@ -31,6 +32,27 @@ enum RelationalStoreConformance {
         let rows = try await store.read { db in try db.query("SELECT id, n FROM items ORDER BY id", []) }
         #expect(try rows.map { try $0.text("id") } == ["a", "b"])
         #expect(try rows.map { try $0.integer("n") } == [1, 2])
+        await store.close()
+    }
+
+    /// A statement run before a migration added a column (and cached by the adapter) names the
+    /// new column afterwards, on the writer and on readers alike.
+    static func selectStarNamesAColumnAddedAfterItFirstRan(_ store: any RelationalStore) async throws {
+        try await table(store)
+        try await store.write { db in _ = try db.execute("INSERT INTO items (id, n) VALUES (?, ?)", ["a", 1]) }
+        for _ in 0..<4 {  // touch every reader the adapter pools, so each caches the statement
+            _ = try await store.read { db in try db.query("SELECT * FROM items", []) }
+        }
+        _ = try await store.write { db in try db.query("SELECT * FROM items", []) }
+        try await store.write { db in
+            _ = try db.execute("ALTER TABLE items ADD COLUMN extra \(store.dialect.integerType) NOT NULL DEFAULT 7")
+        }
+        let written = try await store.write { db in try db.queryOne("SELECT * FROM items")?.integer("extra") }
+        #expect(written == 7)
+        for _ in 0..<4 {
+            let read = try await store.read { db in try db.queryOne("SELECT * FROM items")?.integer("extra") }
+            #expect(read == 7)
+        }
         await store.close()
     }
 

@@ -27,7 +27,7 @@ public struct CheckpointService: Sendable {
         let stamp = Timestamp.string(at)
         let checkpoint = CheckpointRecord(
             id: id, tenantID: run.tenantID, coreID: run.coreID, runID: run.id,
-            step: request.key.split(separator: "/").last.map(String.init) ?? request.key, journalKey: request.key,
+            step: request.stepID, journalKey: request.key,
             kind: request.kind, title: request.title, prompt: request.prompt, schema: request.schema,
             assignee: Self.resolve(request.assignee, fallback: fallback), escalateTo: request.escalateTo.map { Self.resolve($0, fallback: fallback) },
             escalated: false, reminded: false, onTimeout: request.onTimeout, timeoutSeconds: request.timeoutSeconds,

@@ -3,7 +3,13 @@ import Storage
 /// The appliance's tables, as versioned migrations written once for every SQL dialect.
 /// Append new migrations; never edit one that has shipped.
 public enum Schema {
-    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys, runtime]
+    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys, runtime, journalKeySchemes]
+
+    /// Runs remember how they spell their journal keys: runs of earlier versions keep the
+    /// unescaped keys they journaled (1), new runs escape step ids (2; docs/ir.md).
+    static let journalKeySchemes = Migration(version: 4, name: "journal key schemes") { d in
+        ["ALTER TABLE mod_scaicore_runs ADD COLUMN journal_keys \(d.integerType) NOT NULL DEFAULT 1"]
+    }
 
     /// The runtime (docs/runtime.md): accepted events, runs and their journals, human checkpoints,
     /// notifications (an outbox the sender works through), users' e-mail.

@@ -34,6 +34,9 @@ public struct RunRecord: Sendable, Equatable {
     public let createdAt: String
     public var updatedAt: String
     public var finishedAt: String?
+    /// How the run spells its journal keys (`journal_keys`): runs an earlier version started
+    /// keep the unescaped keys they journaled (docs/runtime.md, "Upgrades").
+    public var journalKeys: JournalKeyScheme = .current
 }
 
 /// An entity queue's name: runs with the same one run one at a time (docs/ir.md, "Entities").

@@ -6,15 +6,15 @@ import Storage
 enum RunRepository {
     static let insertSQL = """
         INSERT INTO mod_scaicore_runs (id, tenant_id, core_id, flow, event_id, trigger_info, input, status, entity_type,
-          entity_key, started_by, resume_pending, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+          entity_key, started_by, resume_pending, created_at, updated_at, journal_keys)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
         """
 
     /// The arguments of ``insertSQL`` (JSON encoded here, so callers can do it outside a transaction).
     static func insertArguments(_ run: RunRecord) -> [SQLValue] {
         [.text(run.id), .text(run.tenantID), .text(run.coreID), .text(run.flow), .optional(run.eventID), .json(run.trigger),
          .json(run.input), .text(run.status.rawValue), .optional(run.entityType), .optional(run.entityKey),
-         .optional(run.startedBy), .text(run.createdAt), .text(run.updatedAt)]
+         .optional(run.startedBy), .text(run.createdAt), .text(run.updatedAt), .integer(Int64(run.journalKeys.rawValue))]
     }
 
     static func find(_ db: any SQLConnection, tenantID: String, id: String) throws -> RunRecord? {
@@ -146,6 +146,16 @@ enum RunRepository {
             entityKey: try row.optionalText("entity_key"), startedBy: try row.optionalText("started_by"),
             output: try row.optionalJSON("output"), error: try row.optionalJSON("error"), checkpointID: try row.optionalText("checkpoint_id"),
             resumePending: (try row.optionalInteger("resume_pending") ?? 0) != 0, wakeAt: try row.optionalText("wake_at"),
-            createdAt: try row.text("created_at"), updatedAt: try row.text("updated_at"), finishedAt: try row.optionalText("finished_at"))
+            createdAt: try row.text("created_at"), updatedAt: try row.text("updated_at"), finishedAt: try row.optionalText("finished_at"),
+            journalKeys: try journalKeys(row))
+    }
+
+    /// The run's key scheme; a number this version does not know is a row it cannot run.
+    private static func journalKeys(_ row: SQLRow) throws -> JournalKeyScheme {
+        let stored = try row.integer("journal_keys")
+        guard let scheme = UInt8(exactly: stored).flatMap(JournalKeyScheme.init(rawValue:)) else {
+            throw StorageError.decoding(column: "journal_keys", expected: "a journal key scheme (1 or 2)")
+        }
+        return scheme
     }
 }

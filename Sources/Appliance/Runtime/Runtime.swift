@@ -112,7 +112,7 @@ public final class Runtime: Sendable {
     }
 
     private func invoke(_ run: RunRecord, live: EngineInstance, host: ApplianceHost) async -> Outcome {
-        let context = Engine.RunContext(runID: run.id, startedAt: run.createdAt, trigger: run.trigger, env: [:])
+        let context = Engine.RunContext(runID: run.id, startedAt: run.createdAt, trigger: run.trigger, env: [:], journalKeys: run.journalKeys)
         return await live.engine.invoke(flow: run.flow, input: run.input, context: context, host: host)
     }
 

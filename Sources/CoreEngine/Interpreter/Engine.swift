@@ -18,12 +18,17 @@ public struct Engine: Sendable {
         public var startedAt: String
         public var trigger: JSONValue
         public var env: [String: JSONValue]
+        /// How the run spells its journal keys: ``JournalKeyScheme/current`` for a new run; a run
+        /// that an earlier version started and journaled keeps the scheme it was started with.
+        public var journalKeys: JournalKeyScheme
 
-        public init(runID: String, startedAt: String, trigger: JSONValue = .object([:]), env: [String: JSONValue] = [:]) {
+        public init(runID: String, startedAt: String, trigger: JSONValue = .object([:]), env: [String: JSONValue] = [:],
+                    journalKeys: JournalKeyScheme = .current) {
             self.runID = runID
             self.startedAt = startedAt
             self.trigger = trigger
             self.env = env
+            self.journalKeys = journalKeys
         }
     }
 
@@ -62,6 +67,7 @@ public struct Engine: Sendable {
             }
         }
         var state = EngineState()
+        state.journalKeys = context.journalKeys
         state.frames = [EngineState.Frame(flow: flow, variables: variables, keyPrefix: "", blocks: [.init(address: [], next: 0)])]
         var run = Run(engine: self, state: state, host: host)
         return await run.execute()

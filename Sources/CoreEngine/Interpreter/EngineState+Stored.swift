@@ -1,6 +1,7 @@
 /// The stored form of an ``EngineState``, kept in checkpoint blobs: the magic bytes `SCES`, the
-/// format number as one byte, then the fields in a fixed order written with ``BinaryWriter``
-/// (values in its tagged form). A round trip of a state with 100 variables takes a few
+/// format number as one byte, the journal key scheme as one byte (format 3; format 2 has none and
+/// reads as ``JournalKeyScheme/unescaped``), then the fields in a fixed order written with
+/// ``BinaryWriter`` (values in its tagged form). A round trip of a state with 100 variables takes a few
 /// microseconds (`scaicore-appliance bench engine`); `Codable` remains for readable dumps.
 extension EngineState {
     private static let magic: [UInt8] = Array("SCES".utf8)
@@ -10,6 +11,7 @@ extension EngineState {
         var writer = BinaryWriter()
         for byte in Self.magic { writer.byte(byte) }
         writer.byte(UInt8(truncatingIfNeeded: format))
+        writer.byte(journalKeys.rawValue)
         writer.count(stepsExecuted)
         writer.count(frames.count)
         for frame in frames {
@@ -63,8 +65,17 @@ extension EngineState {
             guard try reader.byte() == expected else { throw BinaryReadError(reason: "missing the SCES header", offset: 0) }
         }
         var state = EngineState()
-        state.format = Int(try reader.byte())
-        guard state.format == currentFormat else { throw BinaryReadError(reason: "format \(state.format) is not \(currentFormat)", offset: 4) }
+        switch try reader.byte() {
+        case 2:
+            state.journalKeys = .unescaped  // written before keys were escaped
+        case UInt8(currentFormat):
+            guard let scheme = JournalKeyScheme(rawValue: try reader.byte()) else {
+                throw BinaryReadError(reason: "unknown journal key scheme", offset: reader.offset - 1)
+            }
+            state.journalKeys = scheme
+        case let format:
+            throw BinaryReadError(reason: "format \(format) is neither 2 nor \(currentFormat)", offset: 4)
+        }
         state.stepsExecuted = Int(try reader.varint() & 0x7FFF_FFFF_FFFF_FFFF)
         let frameCount = try reader.count()
         state.frames.reserveCapacity(frameCount)

@@ -3,10 +3,14 @@
 /// only positions, variables and loop progress.
 public struct EngineState: Codable, Sendable, Equatable {
     /// Format of this structure; ``Engine/resume(state:resolution:host:)`` refuses other formats.
-    public static let currentFormat = 2
+    /// Format 3 added ``journalKeys``; a format-2 state (written before it) reads as
+    /// ``JournalKeyScheme/unescaped``, the keys its run journaled.
+    public static let currentFormat = 3
 
     public var format = EngineState.currentFormat
     public var stepsExecuted = 0
+    /// How this run spells its journal keys: fixed when it starts, kept when it resumes.
+    public var journalKeys = JournalKeyScheme.current
     var frames: [Frame] = []
     /// The effect the run is suspended on.
     var pending: Pending?

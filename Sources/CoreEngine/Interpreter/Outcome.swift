@@ -15,8 +15,12 @@ public enum Suspension: Sendable, Equatable {
 
 /// What a suspended run is waiting for, with every template rendered.
 public struct CheckpointRequest: Sendable, Equatable, Codable {
+    /// The checkpoint step's journal key.
     public let key: String
+    /// The step's path in the bundle (`flows.on_invoice.steps[1].then[0]`).
     public let step: String
+    /// The step's id.
+    public let stepID: String
     public let kind: CheckpointKind
     public let title: String
     public let prompt: String?

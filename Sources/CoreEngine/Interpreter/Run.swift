@@ -89,7 +89,7 @@ struct Run {
                 return nil
             }
             let request = CheckpointRequest(
-                key: key, step: step.path, kind: spec.kind, title: try text(spec.title, step),
+                key: key, step: step.path, stepID: step.id, kind: spec.kind, title: try text(spec.title, step),
                 prompt: try spec.prompt.map { try text($0, step) }, assignee: try text(spec.assignee, step), schema: spec.schema,
                 timeoutSeconds: spec.timeoutSeconds, onTimeout: spec.onTimeout, escalateTo: try spec.escalateTo.map { try text($0, step) },
                 requiredApprovals: spec.requiredApprovals)
@@ -130,7 +130,7 @@ struct Run {
             let renderedInput = try input.map { try render($0, step) } ?? .object([:])
             var callee = variables.filter { ["trigger", "run", "env", "entity"].contains($0.key) }
             callee["input"] = renderedInput
-            state.frames.append(EngineState.Frame(flow: flow, variables: callee, keyPrefix: key + "/", blocks: [.init(address: [], next: 0)], resultVariable: out))
+            state.frames.append(EngineState.Frame(flow: flow, variables: callee, keyPrefix: state.journalKeys.prefix(calledBy: key), blocks: [.init(address: [], next: 0)], resultVariable: out))
         case .log(let message, let level):
             await host.log(level: level, message: try text(message, step), step: step.path)
         case .return(let value):
@@ -201,11 +201,13 @@ struct Run {
 
     // MARK: effects
 
-    /// The step's journal key: the frame's prefix, each enclosing loop with its iteration, the step id.
+    /// The step's journal key: the frame's prefix, each enclosing loop with its iteration, the
+    /// step id, spelled by the run's ``JournalKeyScheme``.
     private func journalKey(_ stepID: String) -> String {
-        guard let frame = state.frames.last else { return stepID }
-        let loops = frame.blocks.compactMap(\.loop).map { "\($0.stepID)[\($0.position)]/" }.joined()
-        return frame.keyPrefix + loops + stepID
+        let scheme = state.journalKeys
+        guard let frame = state.frames.last else { return scheme.segment(stepID) }
+        let loops = frame.blocks.compactMap(\.loop).map { (id: $0.stepID, position: $0.position) }
+        return scheme.key(prefix: frame.keyPrefix, loops: loops, step: stepID)
     }
 
     private func lookup(_ key: String, _ step: Step) async throws -> JSONValue? {

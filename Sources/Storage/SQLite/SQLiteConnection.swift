@@ -57,14 +57,18 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
     func query(_ sql: String, _ arguments: [SQLValue]) throws(StorageError) -> [SQLRow] {
         let statement = try prepared(sql, arguments)
         defer { release(statement) }
-        let count = sqlite3_column_count(statement)
-        let columns = (0..<count).map { String(cString: sqlite3_column_name(statement, $0)) }
+        // The columns are read after the first step: a cached statement is compiled again there
+        // when the schema changed since it was prepared (a migration adding a column), and only
+        // then does `SELECT *` name the new columns.
+        var columns: [String]?
         var rows: [SQLRow] = []
         while true {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else { throw error(code, sql) }
-            rows.append(SQLRow(columns: columns, values: (0..<count).map { column(statement, $0) }))
+            let names = columns ?? (0..<sqlite3_column_count(statement)).map { String(cString: sqlite3_column_name(statement, $0)) }
+            columns = names
+            rows.append(SQLRow(columns: names, values: (0..<Int32(names.count)).map { column(statement, $0) }))
         }
         return rows
     }
