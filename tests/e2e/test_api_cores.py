@@ -39,7 +39,7 @@ def list_all(api, limit, **params):
 
 def test_crud_round_trip(admin):
     name = f"Round Trip {tag()}"
-    created = admin.post("/cores", json={"name": name, "ir": MINIMAL_IR, "plugins": ["mail"], "runtime_config": {"a": 1}})
+    created = admin.post("/cores", json={"name": name, "ir": MINIMAL_IR, "plugins": ["mail"], "runtime_config": {"default_assignee": "role:approver"}})
     assert created.status_code == 201, created.text
     core = created.json()
     assert created.headers["location"] == f"{API}/cores/{core['id']}"
@@ -48,7 +48,7 @@ def test_crud_round_trip(admin):
     assert core["name"] == name
     assert core["status"] == "created" and core["legal_actions"] == ["start"]
     assert core["ir"] == MINIMAL_IR and core["ir_version"] == "1.0" and core["ir_revision"] == 1
-    assert core["plugins"] == ["mail"] and core["runtime_config"] == {"a": 1}
+    assert core["plugins"] == ["mail"] and core["runtime_config"] == {"default_assignee": "role:approver"}
     assert core["identity_mode"] == "service" and core["status_reason"] is None
     assert core["created_at"] == core["updated_at"]
 
@@ -74,10 +74,10 @@ def test_patch_fields_and_ir_revision(admin):
     core = admin.create_core(f"Patch {tag()}")
     url = f"/cores/{core['id']}"
 
-    renamed = admin.patch(url, json={"name": "Renamed", "plugins": ["a", "b-2"], "runtime_config": {"temperature": 0.5}})
+    renamed = admin.patch(url, json={"name": "Renamed", "plugins": ["a", "b-2"], "runtime_config": {"default_assignee": "role:operator"}})
     assert renamed.status_code == 200, renamed.text
     body = renamed.json()
-    assert body["name"] == "Renamed" and body["plugins"] == ["a", "b-2"] and body["runtime_config"] == {"temperature": 0.5}
+    assert body["name"] == "Renamed" and body["plugins"] == ["a", "b-2"] and body["runtime_config"] == {"default_assignee": "role:operator"}
     assert body["version"] == 2 and etag_version(renamed) == 2
     assert body["ir_revision"] == 1, "a change without IR must not bump ir_revision"
     assert body["slug"] == core["slug"], "renaming must not change the slug"

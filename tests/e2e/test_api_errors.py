@@ -22,7 +22,7 @@ def anonymous(server):
 @pytest.fixture(scope="module")
 def victim(admin):
     """A Core that bad requests aim at; it must never change."""
-    return admin.create_core(f"Victim {tag()}", plugins=["mail"], runtime_config={"k": "v"})
+    return admin.create_core(f"Victim {tag()}", plugins=["mail"], runtime_config={"default_assignee": "role:approver"})
 
 
 def raw(server, method, path, headers=None, **kwargs):

@@ -265,7 +265,7 @@ def test_responses_match_documented_schemas(document, admin, role_client):
         schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
         jsonschema.Draft202012Validator(schema).validate(instance)
 
-    core = admin.create_core(f"Schema {tag()}", plugins=["p"], runtime_config={"x": 1})
+    core = admin.create_core(f"Schema {tag()}", plugins=["p"], runtime_config={"default_assignee": "role:approver"})
     check("Core", core)
     check("Core", admin.post(f"/cores/{core['id']}/start", json={"reason": "schema"}).json())
     check("CoreList", admin.get("/cores", params={"limit": 2}).json())

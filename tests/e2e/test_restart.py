@@ -23,7 +23,7 @@ def populate(api):
     paused = api.create_core("paused one")
     assert api.post(f"/cores/{paused['id']}/start").status_code == 200
     assert api.post(f"/cores/{paused['id']}/pause").status_code == 200
-    created = api.create_core("created one", plugins=["payments"], runtime_config={"k": [1, 2]})
+    created = api.create_core("created one", plugins=["payments"], runtime_config={"default_assignee": "role:viewer"})
     assert api.patch(f"/cores/{created['id']}", json={"name": "renamed"}).status_code == 200
     return running["id"], paused["id"], created["id"]
 

@@ -74,6 +74,8 @@ enum CoreInputRules {
             ir: reader.object("ir", required: required), runtimeConfig: reader.object("runtime_config"),
             identityMode: identityMode(&reader), plugins: reader.stringArray("plugins"))
         check(slug: fields.slug, plugins: fields.plugins, environmentIn: &reader)
+        if let name = fields.name, IRNames.containsControlCharacter(name) { reader.problem("name", "must not contain control characters") }
+        if let config = fields.runtimeConfig { RuntimeConfig.read(config, into: &reader) }
         return fields
     }
 

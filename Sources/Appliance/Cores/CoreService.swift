@@ -49,6 +49,7 @@ public struct CoreService: Sendable {
 
     private func insert(_ core: Core, context: ActionContext) async throws -> Core {
         try await store.write { db in
+            try RuntimeConfig.check(core.runtimeConfig, tenantID: core.tenantID, in: db)
             try CoreRepository.insert(db, core)
             try CoreRepository.recordRevision(db, core, by: context.actor)
             try AuditLog.record(
@@ -87,7 +88,11 @@ public struct CoreService: Sendable {
                 var changed: [String] = []
                 if let name = patch.name, name != core.name { core.name = name; changed.append("name") }
                 if let slug = patch.slug, slug != core.slug { core.slug = slug; changed.append("slug") }
-                if let config = patch.runtimeConfig, config != core.runtimeConfig { core.runtimeConfig = config; changed.append("runtime_config") }
+                if let config = patch.runtimeConfig, config != core.runtimeConfig {
+                    try RuntimeConfig.check(config, tenantID: tenantID, in: db)
+                    core.runtimeConfig = config
+                    changed.append("runtime_config")
+                }
                 if let mode = patch.identityMode, mode != core.identityMode { core.identityMode = mode; changed.append("identity_mode") }
                 if let plugins = patch.plugins, plugins != core.plugins { core.plugins = plugins; changed.append("plugins") }
                 if let ir = patch.ir, ir != core.ir {

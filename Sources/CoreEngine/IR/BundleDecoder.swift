@@ -37,7 +37,13 @@ private struct Reader {
             }
         }
         let name = object.string("name", required: true, &problems)
+        if let name, !IRNames.isText(name) {
+            problems.append(IRProblem("name", "bad program name: use 1–\(IRNames.maxTextLength) characters without control characters"))
+        }
         let bundleVersion = object.string("version", required: true, &problems)
+        if let bundleVersion, !IRNames.isText(bundleVersion) {
+            problems.append(IRProblem("version", "bad version: use 1–\(IRNames.maxTextLength) characters without control characters"))
+        }
         let description = object.string("description", &problems)
 
         var models: [String: ModelAlias] = [:]
@@ -77,6 +83,12 @@ private struct Reader {
         if let rawFlows = object.object("flows", required: true, &problems) {
             if rawFlows.isEmpty { problems.append(IRProblem("flows", "a bundle needs at least one flow")) }
             for (flowName, value) in rawFlows.sorted(by: { $0.key < $1.key }) {
+                guard IRNames.isName(flowName) else {
+                    // Reported at a path that shows at most 40 characters of the name.
+                    let shown = IRNames.shown(flowName)
+                    problems.append(IRProblem("flows.\(shown)", "bad flow name '\(shown)': use letters, digits and _, at most \(IRNames.maxNameLength), not starting with a digit"))
+                    continue
+                }
                 if let flow = flow(flowName, value) { flows[flowName] = flow }
             }
         }
@@ -115,7 +127,7 @@ private struct Reader {
         case "api": return .api
         case "chat": return .chat
         case "event":
-            guard let event = object.string("event", required: true, &problems) else { return nil }
+            guard let event = eventName(&object, "event") else { return nil }
             return .event(event)
         case "schedule":
             guard let cron = object.string("cron", required: true, &problems) else { return nil }
@@ -143,7 +155,11 @@ private struct Reader {
 
     mutating func step(_ value: JSONValue, path: String) -> Step? {
         guard var o = IRObject(value, path: path, problems: &problems) else { return nil }
-        let id = o.string("id", required: true, &problems)
+        var id = o.string("id", required: true, &problems)
+        if let text = id, !IRNames.isText(text) {
+            problems.append(IRProblem(o.child("id"), "bad step id '\(IRNames.shown(text))': use 1–\(IRNames.maxTextLength) characters without control characters"))
+            id = nil
+        }
         let when = expression(&o, "when")
         guard let op = o.string("op", required: true, &problems) else {
             o.acceptAll()
@@ -180,7 +196,7 @@ private struct Reader {
         case "memory.delete":
             kind = template(&o, "key", required: true).map { .memoryDelete(key: $0) }
         case "emit":
-            let event = o.string("event", required: true, &problems)
+            let event = eventName(&o, "event")
             let data = templated(&o, "data")
             kind = event.map { .emit(event: $0, data: data) }
         case "checkpoint":
@@ -287,10 +303,18 @@ private struct Reader {
     /// A variable name: letters, digits and `_`, not starting with a digit.
     mutating func name(_ o: inout IRObject, _ key: String, required: Bool = false) -> String? {
         guard let text = o.string(key, required: required, &problems) else { return nil }
-        let valid = text.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } == true
-            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && text.count <= 64
-        guard valid else {
-            problems.append(IRProblem(o.child(key), "bad variable name '\(text)': use letters, digits and _"))
+        guard IRNames.isName(text) else {
+            problems.append(IRProblem(o.child(key), "bad variable name '\(IRNames.shown(text))': use letters, digits and _"))
+            return nil
+        }
+        return text
+    }
+
+    /// An event name (a trigger's or an emit's): `A–Z a–z 0–9 . _ : -`, 1–200 characters.
+    mutating func eventName(_ o: inout IRObject, _ key: String) -> String? {
+        guard let text = o.string(key, required: true, &problems) else { return nil }
+        guard IRNames.isEventName(text) else {
+            problems.append(IRProblem(o.child(key), "bad event name '\(IRNames.shown(text))': \(IRNames.eventNameRule)"))
             return nil
         }
         return text

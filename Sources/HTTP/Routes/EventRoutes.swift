@@ -26,8 +26,8 @@ struct EventRoutes {
         var reader = FieldReader(try await JSONBody.read(request, limit: bodyLimit))
         let name = reader.string("event_name", required: true, maxLength: 200)
         let data = reader.value("data") ?? .object([:])
-        if let name, !Self.isEventName(name) {
-            reader.problem("event_name", "use 1–200 characters of A–Z a–z 0–9 . _ : -")
+        if let name, !IRNames.isEventName(name) {
+            reader.problem("event_name", IRNames.eventNameRule)
         }
         try reader.finish()
         var submission = Submission(tenantID: principal.tenantID, coreID: coreID, eventName: name ?? "", data: data, source: .api)
@@ -107,13 +107,6 @@ struct EventRoutes {
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody(asyncSequence: body))
-    }
-
-    static func isEventName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 200 && name.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2E || byte == 0x5F
-                || byte == 0x3A || byte == 0x2D
-        }
     }
 
     /// The `Idempotency-Key` header: 1–255 printable ASCII characters, or absent.
