@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
     ],
     targets: [
         // C system libraries (Debian -dev packages; see scripts/install-deps.sh).
@@ -71,11 +72,24 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // What both HTTP listeners share: connection limits (head, idle, body rate) and telling
+        // a client that went away from a server failure.
+        .target(
+            name: "ListenerSupport",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ],
+            swiftSettings: strict),
+
         // Layer 2: HTTP surfaces.
         .target(
             name: "HTTP",
             dependencies: [
-                "Appliance",
+                "Appliance", "ListenerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -87,7 +101,7 @@ let package = Package(
         .target(
             name: "S3Server",
             dependencies: [
-                "Storage", "SigV4",
+                "Storage", "SigV4", "ListenerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -98,7 +112,8 @@ let package = Package(
         .executableTarget(
             name: "scaicore-appliance",
             dependencies: [
-                "Appliance", "HTTP", "Storage", "S3Server", "SigV4", "CLMDB",
+                "Appliance", "HTTP", "Storage", "S3Server", "SigV4", "CLMDB", "ListenerSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +129,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: strict),
+        .testTarget(name: "ListenerSupportTests", dependencies: ["ListenerSupport"], swiftSettings: strict),
         .testTarget(
             name: "S3ServerTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Appliance
 import Hummingbird
+import ListenerSupport
 import Logging
 import NIOCore
 import Prometheus
@@ -26,13 +27,16 @@ public func buildRouter(appliance: Appliance, registry: PrometheusCollectorRegis
 }
 
 /// Builds the HTTP application for an open appliance. `onServerRunning` receives the bound
-/// address (its port is the real one when the configured port is 0).
+/// address (its port is the real one when the configured port is 0). Connections keep to the
+/// `http.*` limits; `registry` gets the metrics (and counts connections closed for breaking them).
 public func buildApplication(
-    appliance: Appliance, onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
+    appliance: Appliance, registry: PrometheusCollectorRegistry = .init(),
+    onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let configuration = appliance.configuration
     return Application(
-        router: buildRouter(appliance: appliance),
+        router: buildRouter(appliance: appliance, registry: registry),
+        server: .guardedHTTP1(limits: ConnectionLimits(configuration.httpLimits), onBreach: ConnectionMetrics.closed(listener: "api", in: registry)),
         configuration: .init(
             address: .hostname(configuration.httpHost, port: configuration.httpPort),
             serverName: "scaicore-appliance"),

@@ -8,6 +8,10 @@ public struct ApplianceConfiguration: Sendable {
     public var httpHost: String
     public var httpPort: Int
     public var maxBodyBytes: Int
+    /// The REST listener's connection limits (`http.*_timeout_seconds`, `http.min_body_bytes_per_second`).
+    public var httpLimits: ListenerLimits
+    /// The S3 listener's connection limits (`s3.*`).
+    public var s3Limits: ListenerLimits
     public var sqlitePath: String
     public var sqliteOptions: SQLiteOptions
     public var maxIRBytes: Int
@@ -48,6 +52,14 @@ public struct ApplianceConfiguration: Sendable {
 
     public enum LogFormat: String, Sendable { case text, json }
 
+    /// How long a listener waits for a client and how slow a body may arrive (docs/configuration.md).
+    public struct ListenerLimits: Sendable, Equatable {
+        public var headerTimeoutSeconds: Int
+        public var idleTimeoutSeconds: Int
+        public var minBodyBytesPerSecond: Int
+        public var bodyRateWindowSeconds: Int
+    }
+
     /// Where the S3-compatible listener listens.
     public enum S3Listen: String, Sendable {
         case off, loopback, all
@@ -81,6 +93,12 @@ public struct ApplianceConfiguration: Sendable {
         guard !httpHost.isEmpty else { throw ConfigurationError("configuration key 'http.host' must not be empty") }
         httpPort = integer(.httpPort)
         maxBodyBytes = integer(.httpMaxBodyBytes)
+        httpLimits = ListenerLimits(
+            headerTimeoutSeconds: integer(.httpHeaderTimeout), idleTimeoutSeconds: integer(.httpIdleTimeout),
+            minBodyBytesPerSecond: integer(.httpMinBodyRate), bodyRateWindowSeconds: integer(.httpBodyRateWindow))
+        s3Limits = ListenerLimits(
+            headerTimeoutSeconds: integer(.s3HeaderTimeout), idleTimeoutSeconds: integer(.s3IdleTimeout),
+            minBodyBytesPerSecond: integer(.s3MinBodyRate), bodyRateWindowSeconds: integer(.s3BodyRateWindow))
         let path = value(.sqlitePath)
         sqlitePath = path.isEmpty ? URL(fileURLWithPath: dataDirectory).appendingPathComponent("appliance.sqlite").path : path
         sqliteOptions = SQLiteOptions(

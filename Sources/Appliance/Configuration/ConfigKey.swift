@@ -64,6 +64,18 @@ extension ConfigKey {
     public static let httpMaxBodyBytes = ConfigKey(
         name: "http.max_body_bytes", type: .integer(1024...1_073_741_824), defaultValue: "2097152",
         summary: "Largest request body accepted; larger bodies are refused with 413.")
+    public static let httpHeaderTimeout = ConfigKey(
+        name: "http.header_timeout_seconds", type: .integer(1...3600), defaultValue: "10",
+        summary: "REST listener: seconds a client has to send a request's head, from the connection's opening or the request's first byte. The connection is closed after it.")
+    public static let httpIdleTimeout = ConfigKey(
+        name: "http.idle_timeout_seconds", type: .integer(1...86_400), defaultValue: "60",
+        summary: "REST listener: seconds a kept-alive connection may stay open with no request in flight.")
+    public static let httpMinBodyRate = ConfigKey(
+        name: "http.min_body_bytes_per_second", type: .integer(0...1_073_741_824), defaultValue: "1024",
+        summary: "REST listener: least bytes per second a request body must arrive at, over each `http.body_rate_window_seconds` (time the server spends not reading does not count). `0` turns the check off. There is no limit on a request's total time.")
+    public static let httpBodyRateWindow = ConfigKey(
+        name: "http.body_rate_window_seconds", type: .integer(1...3600), defaultValue: "30",
+        summary: "REST listener: the window `http.min_body_bytes_per_second` is measured over.")
     public static let storageRelational = ConfigKey(
         name: "storage.relational", type: .choice(["sqlite"]), defaultValue: "sqlite",
         summary: "Relational driver for the `mod_scaicore_*` tables. `sqlite` is the embedded default.")
@@ -100,6 +112,18 @@ extension ConfigKey {
     public static let s3MaxObjectBytes = ConfigKey(
         name: "s3.max_object_bytes", type: .integer(1...5_497_558_138_880), defaultValue: "5368709120",
         summary: "Largest single PUT or part (S3's 5 GiB by default); larger bodies are refused with EntityTooLarge.")
+    public static let s3HeaderTimeout = ConfigKey(
+        name: "s3.header_timeout_seconds", type: .integer(1...3600), defaultValue: "10",
+        summary: "S3 listener: seconds a client has to send a request's head, from the connection's opening or the request's first byte. The connection is closed after it.")
+    public static let s3IdleTimeout = ConfigKey(
+        name: "s3.idle_timeout_seconds", type: .integer(1...86_400), defaultValue: "60",
+        summary: "S3 listener: seconds a kept-alive connection may stay open with no request in flight.")
+    public static let s3MinBodyRate = ConfigKey(
+        name: "s3.min_body_bytes_per_second", type: .integer(0...1_073_741_824), defaultValue: "1024",
+        summary: "S3 listener: least bytes per second a request body must arrive at, over each `s3.body_rate_window_seconds` (time the server spends not reading does not count). `0` turns the check off. There is no limit on a request's total time.")
+    public static let s3BodyRateWindow = ConfigKey(
+        name: "s3.body_rate_window_seconds", type: .integer(1...3600), defaultValue: "30",
+        summary: "S3 listener: the window `s3.min_body_bytes_per_second` is measured over.")
     public static let coresMaxIRBytes = ConfigKey(
         name: "cores.max_ir_bytes", type: .integer(1...268_435_456), defaultValue: "1048576",
         summary: "Largest IR bundle a Core may hold, in bytes of JSON. Larger IR is refused with 413.")
@@ -154,10 +178,10 @@ extension ConfigKey {
 
     /// Every key the appliance understands.
     public static let all: [ConfigKey] = [
-        dataDir, httpHost, httpPort, httpMaxBodyBytes,
+        dataDir, httpHost, httpPort, httpMaxBodyBytes, httpHeaderTimeout, httpIdleTimeout, httpMinBodyRate, httpBodyRateWindow,
         storageRelational, sqlitePath, sqliteSynchronous, sqliteBusyTimeout, sqliteReaders,
         lmdbMapSize, kvPurgeInterval, s3Listen, s3Port, s3Region, s3RootDomain, s3MaxObjectBytes,
-        coresMaxIRBytes, runtimeWorkers, runtimeMaxQueuedRuns, checkpointSweepInterval, checkpointRemindBefore,
+        s3HeaderTimeout, s3IdleTimeout, s3MinBodyRate, s3BodyRateWindow, coresMaxIRBytes, runtimeWorkers, runtimeMaxQueuedRuns, checkpointSweepInterval, checkpointRemindBefore,
         notifySMTPHost, notifySMTPPort, notifySMTPSecurity, notifySMTPUsername, notifySMTPPassword, notifySMTPVerify, notifyFrom,
         notifyPublicBaseURL, pluginEndpoints, inferenceUnrouted, logLevel, logFormat,
     ]

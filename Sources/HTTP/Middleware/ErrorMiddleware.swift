@@ -2,6 +2,7 @@ import Appliance
 import CoreEngine
 import HTTPTypes
 import Hummingbird
+import ListenerSupport
 import Logging
 import NIOCore
 import Storage
@@ -59,6 +60,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Failure(status: error.status, code: code(of: error.status), message: error.body ?? error.status.reasonPhrase)
         case is NIOTooManyBytesError:
             return Failure(status: .contentTooLarge, code: "payload_too_large", message: "the request body is too large")
+        case _ where ClientDisconnect.isClientGone(error):
+            // The client closed the connection before its request was read: nothing was done, and
+            // it is no failure of ours (counted under 499, logged at info).
+            logger.info("client closed the connection", metadata: ["error": "\(error)"])
+            return Failure(status: .init(code: ClientDisconnect.status, reasonPhrase: "Client Closed Request"), code: "client_closed",
+                           message: "the client closed the connection before the request was read")
         case StorageError.busy(let detail):
             logger.warning("storage busy", metadata: ["error": "\(detail)"])
             return Failure(status: .serviceUnavailable, code: "storage_busy", message: "the store is busy; retry shortly", headers: [.retryAfter: "1"])

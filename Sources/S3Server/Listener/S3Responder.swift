@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ListenerSupport
 import Logging
 import NIOCore
 import Storage
@@ -40,6 +41,10 @@ struct S3Responder: HTTPResponder {
                 request: request, context: context, target: parsed, operation: resolved, credential: authenticated.credential,
                 payload: try PayloadReader(request: request, authenticated: authenticated), bodyState: bodyState)
             response = try await handler.handle(call)
+        } catch where ClientDisconnect.isClientGone(error) {
+            // The client went away mid-request: nothing was stored, and it is no failure of ours.
+            context.logger.info("client closed the connection", metadata: ["error": "\(error)"])
+            response = Response(status: .init(code: ClientDisconnect.status, reasonPhrase: "Client Closed Request"), headers: [.connection: "close"])
         } catch {
             let failure = S3Error.from(error, logger: context.logger)
             let resource = target?.resource ?? String(rawTarget.prefix { $0 != "?" })

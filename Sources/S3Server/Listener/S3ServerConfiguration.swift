@@ -1,4 +1,5 @@
 import Foundation
+import ListenerSupport
 
 /// Settings of the S3-compatible listener.
 public struct S3ServerConfiguration: Sendable, Equatable {
@@ -15,6 +16,8 @@ public struct S3ServerConfiguration: Sendable, Equatable {
     public var maxObjectBytes: Int64
     /// The largest accepted distance between a request's signing time and the server clock.
     public var maxClockSkew: TimeInterval
+    /// How long a connection may wait to send a head, stay idle, or trickle a body.
+    public var limits: ConnectionLimits
 
     /// The S3 limit on one part of a multipart upload (5 GiB).
     public static let maxPartBytes: Int64 = 5 << 30
@@ -26,8 +29,10 @@ public struct S3ServerConfiguration: Sendable, Equatable {
         region: String = "garage",
         rootDomain: String = "localhost",
         maxObjectBytes: Int64 = 5 << 30,
-        maxClockSkew: TimeInterval = 15 * 60
+        maxClockSkew: TimeInterval = 15 * 60,
+        limits: ConnectionLimits = ConnectionLimits()
     ) {
+        self.limits = limits
         self.host = host
         self.port = port
         self.region = region

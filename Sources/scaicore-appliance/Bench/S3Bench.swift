@@ -27,7 +27,7 @@ struct S3Bench {
         let ports = PortCollector()
         let app = buildS3Application(
             store: store, credentials: keys, configuration: S3ServerConfiguration(host: "127.0.0.1", port: 0, region: Self.region),
-            logger: Logger(label: "bench.s3")) { address in await ports.set("s3", address?.port) }
+            logger: Logger(label: "bench.s3"), onServerRunning: { address in await ports.set("s3", address?.port) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bench")))
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in

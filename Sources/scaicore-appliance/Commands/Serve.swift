@@ -4,8 +4,10 @@ import CoreEngine
 import Foundation
 import HTTP
 import Hummingbird
+import ListenerSupport
 import Logging
 import NIOCore
+import Prometheus
 import S3Server
 import ServiceLifecycle
 import UnixSignals
@@ -62,20 +64,21 @@ struct Serve: AsyncParsableCommand {
             ephemeralKey = (key.accessKeyID, secret)
         }
         let announce = Announcement(ephemeral: ephemeral, configuration: configuration, firstStart: firstStart, s3Key: ephemeralKey)
+        let registry = PrometheusCollectorRegistry()
+        let api = buildApplication(appliance: appliance, registry: registry) { address in await announce.bound(.api, address) }
         var services: [any Service] = [
-            Listener(name: "REST API", host: configuration.httpHost, port: configuration.httpPort, application: buildApplication(appliance: appliance) { address in
-                await announce.bound(.api, address)
-            }),
+            Listener(name: "REST API", host: configuration.httpHost, port: configuration.httpPort, application: api),
             MaintenanceService(appliance: appliance, logger: logger),
             RuntimeService(appliance: appliance),
         ]
         if let s3Host = configuration.s3Listen.host {
             let s3Configuration = S3ServerConfiguration(
                 host: s3Host, port: configuration.s3Port, region: configuration.s3Region, rootDomain: configuration.s3RootDomain,
-                maxObjectBytes: configuration.s3MaxObjectBytes)
+                maxObjectBytes: configuration.s3MaxObjectBytes, limits: ConnectionLimits(configuration.s3Limits))
             let s3 = buildS3Application(
                 store: appliance.stores.objects, credentials: ApplianceS3Credentials(keys: appliance.s3Keys), configuration: s3Configuration,
-                logger: Logger(label: "scaicore.s3")) { address in await announce.bound(.s3, address) }
+                logger: Logger(label: "scaicore.s3"), onBreach: ConnectionMetrics.closed(listener: "s3", in: registry)
+            ) { address in await announce.bound(.s3, address) }
             services.append(Listener(name: "S3 listener", host: s3Host, port: configuration.s3Port, application: s3))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
