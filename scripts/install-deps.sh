@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_packages=(libsqlite3-dev liblmdb-dev libxml2-dev)
-test_packages=(curl openssl)
+test_packages=(curl openssl gcc libc6-dev util-linux)
 
 want_tests=false
 [ "${1:-}" = "--test" ] && want_tests=true

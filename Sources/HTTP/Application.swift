@@ -13,7 +13,7 @@ public func buildRouter(appliance: Appliance, registry: PrometheusCollectorRegis
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware(registry: registry))
     router.add(middleware: AccessLogMiddleware())
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(health: appliance.health))
     SystemRoutes(appliance: appliance, registry: registry).register(on: router)
     let module = router.group(RouterPath(moduleAPIPrefix)).add(middleware: BearerAuthMiddleware(tokens: appliance.tokens))
     CoreRoutes(appliance: appliance).register(on: module)

@@ -38,7 +38,8 @@ def cli(*args, env=None, timeout=60, check=False):
 class Server:
     """A running `scaicore-appliance serve` process."""
 
-    def __init__(self, args, env=None, ephemeral=True, binary=None):
+    def __init__(self, args, env=None, ephemeral=True, binary=None, prefix=None):
+        """`prefix` runs the binary under another command (`unshare … sh -c '…; exec "$0" "$@"'`)."""
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SCAICORE_")}
         full_env.update(env or {})
         # Non-ephemeral servers would all take the S3 listener's default port (3900): unless a
@@ -48,7 +49,7 @@ class Server:
         # stderr goes to a file: a pipe nobody reads would fill up and block the server.
         self.stderr_file = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
-            [binary or BIN, "serve", *args], stdout=subprocess.PIPE, stderr=self.stderr_file, text=True, env=full_env)
+            [*(prefix or []), binary or BIN, "serve", *args], stdout=subprocess.PIPE, stderr=self.stderr_file, text=True, env=full_env)
         self.lines = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
         self.token = None

@@ -75,7 +75,10 @@ def test_healthz(server):
 def test_readyz(server):
     response = plain_get(server, "/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "storage": "ok"}
+    body = response.json()
+    assert set(body) == {"status", "storage", "failing", "data_dir_free_bytes"}, body
+    assert body["status"] == "ready" and body["storage"] == "ok" and body["failing"] == [], body
+    assert isinstance(body["data_dir_free_bytes"], int) and body["data_dir_free_bytes"] > 0, body
     assert response.headers.get("x-request-id")
 
 

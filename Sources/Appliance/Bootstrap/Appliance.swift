@@ -23,6 +23,10 @@ public final class Appliance: Sendable {
     public let runtime: Runtime
     /// Mails checkpoint notifications through the configured relay.
     public let notifier: Notifier
+    /// Stores that refused writes (a full disk, I/O errors), for `/readyz` and the metrics.
+    public let health: StorageHealth
+    /// What `/readyz` answers.
+    public let readiness: Readiness
     public let logger: Logger
     private let runMarker: URL
     private let directory: URL
@@ -56,8 +60,11 @@ public final class Appliance: Sendable {
         s3Keys = S3KeyService(store: store, sealer: try SecretSealer(directory: configuration.keyDirectory), now: now)
         internalObjects = InternalObjects(store: stores.objects)
         avatars = CoreAvatars(cores: cores, objects: internalObjects)
+        health = StorageHealth(now: now)
         runtime = Runtime(store: store, engines: engines, stores: stores, objects: internalObjects,
-                          configuration: configuration, logger: logger, now: now)
+                          configuration: configuration, health: health, logger: logger, now: now)
+        readiness = Readiness(store: store, memory: stores.memory, objects: internalObjects, health: health,
+                              dataDirectory: configuration.dataDirectory, now: now)
         notifier = Notifier(store: store, sender: configuration.smtp.map(SMTPMailSender.init), from: configuration.notifyFrom,
                             logger: logger, now: now)
     }

@@ -24,6 +24,8 @@ public struct ApplianceConfiguration: Sendable {
     public var s3MaxObjectBytes: Int64
     public var runtimeWorkers: Int
     public var runtimeMaxQueuedRuns: Int
+    /// `runtime.storage_full_retry_seconds`.
+    public var runtimeStorageFullRetrySeconds: Int
     public var checkpointSweepInterval: Duration
     /// Nil: no reminders.
     public var checkpointRemindBefore: Duration?
@@ -116,6 +118,7 @@ public struct ApplianceConfiguration: Sendable {
         s3MaxObjectBytes = Int64(integer(.s3MaxObjectBytes))
         runtimeWorkers = integer(.runtimeWorkers)
         runtimeMaxQueuedRuns = integer(.runtimeMaxQueuedRuns)
+        runtimeStorageFullRetrySeconds = integer(.runtimeStorageFullRetry)
         checkpointSweepInterval = .seconds(integer(.checkpointSweepInterval))
         let remind = integer(.checkpointRemindBefore)
         checkpointRemindBefore = remind > 0 ? .seconds(remind) : nil

@@ -133,6 +133,9 @@ extension ConfigKey {
     public static let runtimeMaxQueuedRuns = ConfigKey(
         name: "runtime.max_queued_runs", type: .integer(1...10_000_000), defaultValue: "10000",
         summary: "Runs that may wait to execute (including those of paused Cores). Beyond it, events and invocations are refused with 429 and `Retry-After`.")
+    public static let runtimeStorageFullRetry = ConfigKey(
+        name: "runtime.storage_full_retry_seconds", type: .integer(0...31_536_000), defaultValue: "3600",
+        summary: "How long a run whose writes find the data directory full waits for space (retrying with backoff, at most 30 s apart) before it fails with `storage_full`.")
     public static let checkpointSweepInterval = ConfigKey(
         name: "checkpoints.sweep_interval_seconds", type: .integer(1...86_400), defaultValue: "300",
         summary: "How often overdue checkpoints are expired or escalated and reminders sent. Deadlines act up to this late.")
@@ -181,7 +184,7 @@ extension ConfigKey {
         dataDir, httpHost, httpPort, httpMaxBodyBytes, httpHeaderTimeout, httpIdleTimeout, httpMinBodyRate, httpBodyRateWindow,
         storageRelational, sqlitePath, sqliteSynchronous, sqliteBusyTimeout, sqliteReaders,
         lmdbMapSize, kvPurgeInterval, s3Listen, s3Port, s3Region, s3RootDomain, s3MaxObjectBytes,
-        s3HeaderTimeout, s3IdleTimeout, s3MinBodyRate, s3BodyRateWindow, coresMaxIRBytes, runtimeWorkers, runtimeMaxQueuedRuns, checkpointSweepInterval, checkpointRemindBefore,
+        s3HeaderTimeout, s3IdleTimeout, s3MinBodyRate, s3BodyRateWindow, coresMaxIRBytes, runtimeWorkers, runtimeMaxQueuedRuns, runtimeStorageFullRetry, checkpointSweepInterval, checkpointRemindBefore,
         notifySMTPHost, notifySMTPPort, notifySMTPSecurity, notifySMTPUsername, notifySMTPPassword, notifySMTPVerify, notifyFrom,
         notifyPublicBaseURL, pluginEndpoints, inferenceUnrouted, logLevel, logFormat,
     ]

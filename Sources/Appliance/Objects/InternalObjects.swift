@@ -21,6 +21,12 @@ public struct InternalObjects: Sendable {
         do { _ = try await store.createBucket(Self.bucket, tenant: Self.owner) } catch ObjectStoreError.bucketAlreadyOwnedByYou(_) {}
     }
 
+    /// Writes and removes an object of `bytes` bytes (a health probe of the object store).
+    func probe(bytes: Int) async throws {
+        _ = try await store.putObject(bucket: Self.bucket, key: "_probe", tenant: Self.owner, bytes: Array(repeating: 0, count: bytes))
+        _ = try await store.deleteObject(bucket: Self.bucket, key: "_probe", tenant: Self.owner)
+    }
+
     public static func avatarKey(tenantID: String, coreID: String) -> String { "scaicore/\(tenantID)/\(coreID)/avatar" }
 
     public static func checkpointKey(tenantID: String, coreID: String, checkpointID: String) -> String {

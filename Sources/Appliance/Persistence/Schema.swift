@@ -3,7 +3,12 @@ import Storage
 /// The appliance's tables, as versioned migrations written once for every SQL dialect.
 /// Append new migrations; never edit one that has shipped.
 public enum Schema {
-    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys, runtime, journalKeySchemes]
+    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys, runtime, journalKeySchemes, storageProbe]
+
+    /// A table of one row that `/readyz` rewrites to learn whether a failing store takes writes again.
+    static let storageProbe = Migration(version: 5, name: "storage probe") { d in
+        ["CREATE TABLE appliance_storage_probe (id \(d.idType) NOT NULL PRIMARY KEY, written_at \(d.idType) NOT NULL, filler \(d.blobType))\(d.tableOptions)"]
+    }
 
     /// Runs remember how they spell their journal keys: runs of earlier versions keep the
     /// unescaped keys they journaled (1), new runs escape step ids (2; docs/ir.md).

@@ -1,3 +1,4 @@
+import CoreEngine
 import Foundation
 import Synchronization
 
@@ -44,8 +45,10 @@ public actor Dispatcher {
     private var dispatchedUnder: [String: Int] = [:]
     /// Resumes that arrived while their run was still executing: queued again when it ends.
     private var rerun: [String: RunJob] = [:]
-    /// Failed executions per run (storage errors), for the retry policy.
-    private var failures: [String: Int] = [:]
+    /// Failed executions per run (storage errors) and when the first one was, for the retry policy.
+    private var failures: [String: (count: Int, since: ContinuousClock.Instant)] = [:]
+    /// Runs that gave up on a failing store, with the error to record once it can be written.
+    private var condemned: [String: JSONValue] = [:]
     private var executor: (@Sendable (RunJob) async -> RunEnd)?
     private var stopping = false
 
@@ -168,11 +171,22 @@ public actor Dispatcher {
         activations[coreID] = nil
     }
 
-    /// Counts a failed execution of the run; answers how many there were.
-    func noteFailure(_ runID: String) -> Int {
-        failures[runID, default: 0] += 1
-        return failures[runID] ?? 1
+    /// Counts a failed execution of the run; answers how many there were and since when it fails.
+    func noteFailure(_ runID: String) -> (count: Int, since: ContinuousClock.Instant) {
+        var failure = failures[runID] ?? (0, .now)
+        failure.count += 1
+        failures[runID] = failure
+        return failure
     }
+
+    /// The run gave up (a store failed past the retry policy): when it is next dispatched, its
+    /// failure `error` is recorded instead of executing it again.
+    func condemn(_ runID: String, error: JSONValue) {
+        condemned[runID] = error
+    }
+
+    /// The failure a condemned run is to record, or nil.
+    func condemnation(_ runID: String) -> JSONValue? { condemned[runID] }
 
     /// True while the run is executing or waiting for its turn to execute.
     private func isPending(_ runID: String) -> Bool {
@@ -251,9 +265,11 @@ public actor Dispatcher {
         case .waiting:
             outstanding -= 1
             failures[job.runID] = nil
+            condemned[job.runID] = nil
         case .finished:
             outstanding -= 1
             failures[job.runID] = nil
+            condemned[job.runID] = nil
             releaseTurn(job)
         case .retry(let delay):
             // Still its entity's head and still counted: it only waits before trying again.

@@ -191,9 +191,15 @@ final class RunJournal: Journal {
 /// "Failures and retries").
 enum StorageFailure {
     static let code = "storage_error"
+    /// The code of a store failing for a full disk: the run waits for space longer (``Runtime``).
+    static let fullCode = "storage_full"
+
+    /// True for the codes of ``wrap(_:)``: not the program's failure.
+    static func isStorageFailure(_ error: RunError) -> Bool { error.code == code || error.code == fullCode }
 
     /// Runs `body`; an error that is not the program's (a ``RunError``, a bad memory key or value)
-    /// or a refusal (``ApplianceError``) becomes a ``RunError`` with code ``code``.
+    /// or a refusal (``ApplianceError``) becomes a ``RunError`` with code ``code`` (``fullCode``
+    /// for a full disk).
     static func wrap<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
@@ -205,7 +211,8 @@ enum StorageFailure {
             // A bad key or value is the program's doing, not the store's.
             throw RunError(code: "invalid_memory", message: error.description, step: nil)
         } catch {
-            throw RunError(code: code, message: "\(error)", step: nil)
+            let full = StorageFault.of(error)?.kind == .full
+            throw RunError(code: full ? fullCode : code, message: "\(StorageFault.of(error)?.description ?? "\(error)")", step: nil)
         }
     }
 }

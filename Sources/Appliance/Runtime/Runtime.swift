@@ -21,15 +21,21 @@ public final class Runtime: Sendable {
     let plugins: PluginBridge
     let logger: Logger
     let now: Now
+    /// Where storage faults under runs are reported (`/readyz`).
+    let health: StorageHealth
+    /// How long a run waits for space on a full disk before it fails with `storage_full`.
+    let storageFullPatience: Duration
     /// This node's name in the grain directory.
     let nodeID: String
     static let grainLease: Duration = .seconds(300)
 
     init(
         store: any RelationalStore, engines: EngineRegistry, stores: EmbeddedStores, objects: InternalObjects,
-        configuration: ApplianceConfiguration, logger: Logger, now: @escaping Now
+        configuration: ApplianceConfiguration, health: StorageHealth, logger: Logger, now: @escaping Now
     ) {
         self.store = store
+        self.health = health
+        self.storageFullPatience = .seconds(configuration.runtimeStorageFullRetrySeconds)
         self.engines = engines
         self.writer = GroupCommitWriter(store: store)
         self.dispatcher = Dispatcher(workers: configuration.runtimeWorkers, maxQueued: configuration.runtimeMaxQueuedRuns)
@@ -64,6 +70,7 @@ public final class Runtime: Sendable {
 
     /// Executes (or resumes) one run until it completes, fails, suspends or has to wait for its Core.
     func execute(_ job: RunJob) async -> RunEnd {
+        if let error = await dispatcher.condemnation(job.runID) { return await recordFailure(job, error) }
         do {
             guard let run = try await store.read({ db in try RunRepository.find(db, tenantID: job.tenantID, id: job.runID) }) else { return .finished }
             switch run.status {
@@ -89,26 +96,47 @@ public final class Runtime: Sendable {
         }
     }
 
-    /// Attempts an execution gets before a storage failure fails the run.
+    /// Attempts an execution gets before a storage failure (other than a full disk) fails the run.
     static let executionAttempts = 5
+    /// The longest wait between two executions of a run waiting for space.
+    static let longestRetryDelay: Duration = .seconds(30)
 
-    /// A store failed under the run (full disk, I/O error): it keeps its entity's turn and is
-    /// tried again with backoff; after ``executionAttempts`` it fails with `host_error`.
+    /// A store failed under the run: it keeps its entity's turn and is tried again with backoff.
+    /// An I/O error fails it with `host_error` after ``executionAttempts``; a full disk makes it
+    /// wait (at most ``longestRetryDelay`` between tries) for as long as
+    /// `runtime.storage_full_retry_seconds` allows, then it fails with `storage_full`.
     private func failedToExecute(_ job: RunJob, _ error: any Error) async -> RunEnd {
-        let attempt = await dispatcher.noteFailure(job.runID)
-        if attempt < Self.executionAttempts {
-            let delay = Duration.milliseconds(250 << attempt)
-            logger.error("a run could not be executed; retrying", metadata: [
-                "run_id": "\(job.runID)", "attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(error)",
+        let (attempt, since) = await dispatcher.noteFailure(job.runID)
+        let fault = health.record(ifFault: error)
+        let full = fault?.kind == .full || (error as? RunError)?.code == StorageFailure.fullCode
+        let reason = fault?.description ?? (error as? RunError)?.message ?? "\(error)"
+        if full ? ContinuousClock.now - since < storageFullPatience : attempt < Self.executionAttempts {
+            let delay = min(Duration.milliseconds(250 << min(attempt, 16)), Self.longestRetryDelay)
+            logger.log(level: attempt == 1 || !full ? .error : .warning, "a run could not be executed; retrying", metadata: [
+                "run_id": "\(job.runID)", "attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)",
             ])
             return .retry(after: delay)
         }
-        logger.error("a run could not be executed; failing it", metadata: ["run_id": "\(job.runID)", "error": "\(error)"])
-        let detail: JSONValue = ["code": "host_error", "message": .string("storage failed \(attempt) times: \(error)"), "step": .null]
+        logger.error("a run could not be executed; failing it", metadata: ["run_id": "\(job.runID)", "error": "\(reason)"])
+        let detail: JSONValue = full
+            ? ["code": .string(StorageFailure.fullCode), "message": .string("the data directory stayed full for \(storageFullPatience) (runtime.storage_full_retry_seconds): \(reason)"), "step": .null]
+            : ["code": "host_error", "message": .string("storage failed \(attempt) times: \(reason)"), "step": .null]
+        await dispatcher.condemn(job.runID, error: detail)
+        return await recordFailure(job, detail)
+    }
+
+    /// Writes a run's failure; when not even that can be written (the disk is still full), the
+    /// run stays condemned and tries again later, so that it ends failed rather than runs on.
+    private func recordFailure(_ job: RunJob, _ error: JSONValue) async -> RunEnd {
         let at = Timestamp.string(now())
         let runID = job.runID
-        _ = try? await writer.write { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: detail, at: at) }
-        return .finished
+        do {
+            try await writer.write { db in try RunRepository.finish(db, id: runID, status: .failed, output: nil, error: error, at: at) }
+            return .finished
+        } catch {
+            health.record(ifFault: error)
+            return .retry(after: .seconds(5))
+        }
     }
 
     private func invoke(_ run: RunRecord, live: EngineInstance, host: ApplianceHost) async -> Outcome {
@@ -151,7 +179,7 @@ public final class Runtime: Sendable {
         case .completed(let output):
             try await journal.commit { db in try RunRepository.finish(db, id: runID, status: .completed, output: output, error: nil, at: at) }
             return .finished
-        case .failed(let error) where error.code == StorageFailure.code:
+        case .failed(let error) where StorageFailure.isStorageFailure(error):
             // Not the program's failure: the executor tries the run again from its journal. What
             // waits there is what already happened (memory writes among it): keep it if the store
             // lets us, so the retry does not write over what other runs wrote since.

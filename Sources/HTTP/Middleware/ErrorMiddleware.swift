@@ -12,12 +12,15 @@ import Storage
 /// A path that exists under another method answers 405 with `Allow`.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static var requestIDHeader: HTTPField.Name { HTTPField.Name("x-request-id")! }
+    /// Where storage faults are reported (`/readyz`).
+    let health: StorageHealth
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
+            health.record(ifFault: error)
             response = Self.response(for: error, request: request, logger: context.logger)
         }
         response.headers[Self.requestIDHeader] = context.id
@@ -42,6 +45,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private static func classify(_ error: any Error, request: Request, logger: Logger) -> Failure {
+        if let fault = StorageFault.of(error) { return storageFailure(fault, logger: logger) }
         switch error {
         case let error as ApplianceError:
             // Back-pressure says when to come back.
@@ -73,6 +77,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("request failed", metadata: ["error": "\(error)"])
             return Failure(status: .internalServerError, code: "internal_error", message: "the appliance failed to handle this request; see its log for the request id")
         }
+    }
+
+    /// A full disk is 507 `insufficient_storage` (clients do not retry it); an I/O error is 503
+    /// `storage_unavailable` with `Retry-After`.
+    private static func storageFailure(_ fault: StorageFault, logger: Logger) -> Failure {
+        logger.warning("storage refused the request", metadata: ["fault": "\(fault)"])
+        if fault.kind == .full {
+            return Failure(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "insufficient_storage",
+                           message: "\(fault); nothing was changed. Free space on it: writes resume by themselves.",
+                           details: ["store": .string(fault.store.rawValue)])
+        }
+        return Failure(status: .serviceUnavailable, code: "storage_unavailable", message: "\(fault); nothing was changed. Retry shortly.",
+                       details: ["store": .string(fault.store.rawValue)], headers: [.retryAfter: "5"])
     }
 
     static func status(of kind: ApplianceError.Kind) -> HTTPResponse.Status {

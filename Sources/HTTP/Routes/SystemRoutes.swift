@@ -7,17 +7,13 @@ import Prometheus
 struct SystemRoutes {
     let appliance: Appliance
     let registry: PrometheusCollectorRegistry
+    private let refusedWrites = RefusedWritesMetric()
 
     func register(on router: Router<AppRequestContext>) {
         router.get("healthz") { _, _ in JSONBody.response(["status": "ok", "version": .string(ApplianceVersion.current)]) }
         router.get("readyz") { _, _ in
-            do {
-                try await appliance.store.ping()
-                return JSONBody.response(.object(["status": "ready", "storage": "ok"]))
-            } catch {
-                return JSONBody.response(
-                    .object(["status": "unavailable", "storage": .string("\(error)")]), status: .serviceUnavailable)
-            }
+            let report = await appliance.readiness.check()
+            return JSONBody.response(report.body, status: report.ready ? .ok : .serviceUnavailable)
         }
         router.get("metrics") { _, _ in
             let counts = try await appliance.cores.countByStatus()
@@ -31,6 +27,7 @@ struct SystemRoutes {
                 .set(to: Double(await dispatcher.queued))
             registry.makeGauge(descriptor: .init(metricName: "scaicore_runs_executing", unitName: "", helpText: "Runs executing now"))
                 .set(to: Double(await dispatcher.executingCount))
+            refusedWrites.update(from: appliance.health, in: registry)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

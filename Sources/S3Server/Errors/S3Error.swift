@@ -203,6 +203,18 @@ extension S3Error {
             extra: [Field(name: "Condition", value: condition)])
     }
 
+    /// The data directory is full: 503, which S3 clients retry with backoff.
+    static func slowDown(_ message: String) -> S3Error {
+        S3Error("SlowDown", .serviceUnavailable, message)
+    }
+
+    /// A store failed with an I/O error: 503, retried by clients.
+    static func serviceUnavailable(_ message: String) -> S3Error {
+        var error = S3Error("ServiceUnavailable", .serviceUnavailable, message)
+        error.headers = [Field(name: "Retry-After", value: "5")]
+        return error
+    }
+
     static func internalError() -> S3Error {
         S3Error("InternalError", .internalServerError, "We encountered an internal error. Please try again.")
     }

@@ -15,6 +15,7 @@ import Storage
 ///   - credentials: resolves access key ids to secrets and tenants.
 ///   - configuration: address, region, root domain and limits.
 ///   - logger: the listener's logger (each request's lines carry its request id).
+///   - health: where storage faults (a full disk, I/O errors) are reported, if anywhere.
 ///   - onBreach: hears of every connection closed for breaking `configuration.limits` (for a metric).
 ///   - onServerRunning: receives the bound address once listening (its port is the real one when
 ///     the configured port is 0).
@@ -23,11 +24,12 @@ public func buildS3Application(
     credentials: any S3CredentialStore,
     configuration: S3ServerConfiguration,
     logger: Logger,
+    health: StorageHealth? = nil,
     onBreach: @escaping @Sendable (ConnectionLimits.Breach) -> Void = { _ in },
     onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        responder: S3Responder(store: store, credentials: credentials, configuration: configuration),
+        responder: S3Responder(store: store, credentials: credentials, configuration: configuration, health: health),
         server: .guardedHTTP1(limits: configuration.limits, onBreach: onBreach),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),

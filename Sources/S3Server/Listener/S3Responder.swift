@@ -17,7 +17,11 @@ struct S3Responder: HTTPResponder {
     let authenticator: RequestAuthenticator
     let configuration: S3ServerConfiguration
 
-    init(store: any ObjectStore, credentials: any S3CredentialStore, configuration: S3ServerConfiguration) {
+    /// Where storage faults are reported (the appliance's `/readyz`).
+    let health: StorageHealth?
+
+    init(store: any ObjectStore, credentials: any S3CredentialStore, configuration: S3ServerConfiguration, health: StorageHealth?) {
+        self.health = health
         handler = S3Handler(store: store, configuration: configuration)
         authenticator = RequestAuthenticator(credentials: credentials, region: configuration.region, maxClockSkew: configuration.maxClockSkew)
         self.configuration = configuration
@@ -46,6 +50,7 @@ struct S3Responder: HTTPResponder {
             context.logger.info("client closed the connection", metadata: ["error": "\(error)"])
             response = Response(status: .init(code: ClientDisconnect.status, reasonPhrase: "Client Closed Request"), headers: [.connection: "close"])
         } catch {
+            health?.record(ifFault: error)
             let failure = S3Error.from(error, logger: context.logger)
             let resource = target?.resource ?? String(rawTarget.prefix { $0 != "?" })
             response = S3ErrorResponse.response(failure, resource: resource, requestID: requestID, isHead: request.method == .head)

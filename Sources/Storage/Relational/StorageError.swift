@@ -8,6 +8,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case busy(String)
     /// The store cannot be opened or used (I/O error, bad path, permissions, corrupt file).
     case unavailable(String)
+    /// The disk (or the quota) holding the store is full: nothing was written.
+    case full(String)
     /// The SQL itself is wrong: a bug in the caller.
     case statement(String)
     /// A column did not hold the type the caller expected.
@@ -21,6 +23,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .constraintViolation(let message): "constraint violated: \(message)"
         case .busy(let message): "store busy: \(message)"
         case .unavailable(let message): "store unavailable: \(message)"
+        case .full(let message): "store full: \(message)"
         case .statement(let message): "bad SQL statement: \(message)"
         case .decoding(let column, let expected): "column \(column) does not hold \(expected)"
         case .closed: "the store is closed"

@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One SQLite connection with a prepared-statement cache. Used by one thread at a time: its
 /// owner (``SQLiteStore``) confines the writer to a serial queue and checks readers out of a
@@ -156,6 +159,10 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
         case _ where code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED: return .busy(message)
         case _ where code & 0xff == SQLITE_ERROR || code & 0xff == SQLITE_RANGE || code & 0xff == SQLITE_MISUSE:
             return .statement("\(message) in: \(sql)")
+        case _ where code & 0xff == SQLITE_FULL: return .full("\(message) (SQLite code \(code))")
+        case _ where code & 0xff == SQLITE_IOERR && [ENOSPC, EDQUOT].contains(sqlite3_system_errno(handle)):
+            // SQLite reports ENOSPC as SQLITE_FULL, but a full quota as a write error.
+            return .full("\(message) (SQLite code \(code), \(String(cString: strerror(sqlite3_system_errno(handle)))))")
         default: return .unavailable("\(message) (SQLite code \(code))")
         }
     }

@@ -77,7 +77,7 @@ struct Serve: AsyncParsableCommand {
                 maxObjectBytes: configuration.s3MaxObjectBytes, limits: ConnectionLimits(configuration.s3Limits))
             let s3 = buildS3Application(
                 store: appliance.stores.objects, credentials: ApplianceS3Credentials(keys: appliance.s3Keys), configuration: s3Configuration,
-                logger: Logger(label: "scaicore.s3"), onBreach: ConnectionMetrics.closed(listener: "s3", in: registry)
+                logger: Logger(label: "scaicore.s3"), health: appliance.health, onBreach: ConnectionMetrics.closed(listener: "s3", in: registry)
             ) { address in await announce.bound(.s3, address) }
             services.append(Listener(name: "S3 listener", host: s3Host, port: configuration.s3Port, application: s3))
         }
