@@ -479,7 +479,7 @@ def test_run_lists_filter_by_status_and_page_newest_first(admin):
     assert created == sorted(created, reverse=True), "runs are listed newest first"
     assert ids.index(failed[-1]) < ids.index(completed[0]), "the last accepted run comes before the first"
 
-    assert_error(admin.get(f"/cores/{core['id']}/runs", params={"cursor": "not-a-cursor"}), 400, "invalid_cursor")
+    assert_error(admin.get(f"/cores/{core['id']}/runs", params={"cursor": "not a cursor!"}), 400, "invalid_cursor")
 
 
 def test_event_lists_page_newest_first(admin):

@@ -27,13 +27,16 @@ enum RuntimeConfig {
         guard let text = config.objectValue?["default_assignee"]?.stringValue else { return }
         let roles = Role.allCases.map(\.rawValue).joined(separator: ", ")
         let problem: String?
-        if text.hasPrefix("role:") {
-            problem = Role(rawValue: String(text.dropFirst(5))) == nil ? "no role '\(IRNames.shown(String(text.dropFirst(5))))'; roles: \(roles)" : nil
-        } else if text.hasPrefix("user:"), text.count > 5, text.count <= 200, !IRNames.containsControlCharacter(text) {
-            let found = try db.queryOne("SELECT id FROM appliance_users WHERE tenant_id = ? AND id = ?", [.text(tenantID), .text(String(text.dropFirst(5)))])
-            problem = found == nil ? "no user '\(IRNames.shown(String(text.dropFirst(5))))' in this tenant" : nil
-        } else {
-            problem = "use role:<role> (\(roles)) or user:<user id>"
+        switch Assignee(text) {
+        case .role?:
+            problem = nil
+        case .user(let id)? where !IRNames.containsControlCharacter(id):
+            let found = try db.queryOne("SELECT id FROM appliance_users WHERE tenant_id = ? AND id = ?", [.text(tenantID), .text(id)])
+            problem = found == nil ? "no user '\(IRNames.shown(id))' in this tenant" : nil
+        default:
+            problem = text.unicodeScalars.starts(with: "role:".unicodeScalars)
+                ? "no role '\(IRNames.shown(String(String.UnicodeScalarView(text.unicodeScalars.dropFirst(5)))))'; roles: \(roles)"
+                : "use role:<role> (\(roles)) or user:<user id>"
         }
         guard let problem else { return }
         throw ApplianceError(

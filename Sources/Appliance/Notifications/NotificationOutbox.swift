@@ -178,10 +178,14 @@ public enum Assignee: Sendable, Equatable {
     case user(String)
     case role(String)
 
+    /// `user:<id>` (1–195 characters of id) or `role:<role>`. Prefixes and lengths are taken on
+    /// Unicode scalars, not on grapheme clusters (an id may start with a combining mark).
     public init?(_ text: String) {
-        if text.hasPrefix("user:"), text.count > 5, text.count <= 200 {
-            self = .user(String(text.dropFirst(5)))
-        } else if text.hasPrefix("role:"), let role = Role(rawValue: String(text.dropFirst(5))) {
+        let scalars = text.unicodeScalars
+        let rest = String(String.UnicodeScalarView(scalars.dropFirst(5)))
+        if scalars.starts(with: "user:".unicodeScalars), scalars.count > 5, scalars.count <= 200 {
+            self = .user(rest)
+        } else if scalars.starts(with: "role:".unicodeScalars), let role = Role(rawValue: rest) {
             self = .role(role.rawValue)
         } else {
             return nil

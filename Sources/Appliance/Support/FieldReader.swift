@@ -33,10 +33,14 @@ public struct FieldReader {
         return value
     }
 
+    /// An integer; as in JSON Schema, a number with no fraction (`3.0`) is one too.
     public mutating func integer(_ key: String, required: Bool = false) -> Int64? {
         guard let value = take(key, required: required) else { return nil }
-        guard case .integer(let number) = value else { return mismatch(key, "integer", value) }
-        return number
+        switch value {
+        case .integer(let number): return number
+        case .double(let number) where number.rounded() == number && abs(number) < 9.2e18: return Int64(number)
+        default: return mismatch(key, "integer", value)
+        }
     }
 
     public mutating func stringArray(_ key: String, required: Bool = false, maxCount: Int = 100) -> [String]? {

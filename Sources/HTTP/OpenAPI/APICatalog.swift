@@ -17,10 +17,12 @@ struct APIOperation: Sendable {
     let errorStatuses: [Int]
     let queryParameters: [String]
     let conditional: Bool
+    /// Takes an `Idempotency-Key` header.
+    let idempotent: Bool
 
     init(_ method: HTTPRequest.Method, _ path: String, _ operationID: String, _ summary: String, tag: String,
          permission: Permission? = nil, request: String? = nil, success: Int = 200, response: String? = nil,
-         errors: [Int] = [], query: [String] = [], conditional: Bool = false) {
+         errors: [Int] = [], query: [String] = [], conditional: Bool = false, idempotent: Bool = false) {
         self.method = method
         self.path = path
         self.operationID = operationID
@@ -34,10 +36,13 @@ struct APIOperation: Sendable {
         var statuses = Set(errors)
         if permission != nil { statuses.formUnion([401, 403, 503]) }
         if request != nil { statuses.formUnion([400, 413]) }
+        // Anything that writes can find the data directory full (docs/operations.md).
+        if method != .get { statuses.formUnion([503, 507]) }
         if conditional { statuses.formUnion([400, 412]) }
         self.errorStatuses = statuses.sorted()
         self.queryParameters = query
         self.conditional = conditional
+        self.idempotent = idempotent
     }
 }
 
@@ -73,12 +78,12 @@ enum APICatalog {
                      permission: .auditRead, response: "AuditList", errors: [400, 401, 403], query: ["limit", "cursor", "target_id"]),
         APIOperation(.post, core + "/events", "postEvent", "Post an event to a running or paused Core (durable before 202; Idempotency-Key)",
                      tag: "events", permission: .eventsWrite, request: "EventPost", success: 202, response: "EventAccepted",
-                     errors: [400, 401, 403, 404, 409, 422, 429]),
+                     errors: [400, 401, 403, 404, 409, 422, 429], idempotent: true),
         APIOperation(.get, core + "/events", "listEvents", "The Core's accepted events, newest first", tag: "events",
                      permission: .eventsRead, response: "EventList", errors: [400, 401, 403, 404], query: ["limit", "cursor"]),
         APIOperation(.post, core + "/invoke", "invokeFlow", "Invoke a flow with an api trigger; waits up to `wait` seconds (Idempotency-Key)",
                      tag: "events", permission: .eventsWrite, request: "Invocation", response: "Run",
-                     errors: [202, 400, 401, 403, 404, 409, 422, 429]),
+                     errors: [202, 400, 401, 403, 404, 409, 422, 429], idempotent: true),
         APIOperation(.get, moduleAPIPrefix + "/events/stream", "eventStream", "Server-Sent Events of the tenant's accepted and emitted events",
                      tag: "events", permission: .eventsRead, response: "EventStream", errors: [400, 401, 403]),
         APIOperation(.get, core + "/runs", "listRuns", "The Core's runs, newest first (status filter)", tag: "runs", permission: .runsRead,

@@ -34,14 +34,20 @@ enum OpenAPIDocument {
         ]
         var parameters: [JSONValue] = []
         if operation.path.contains("{id}") {
-            parameters.append(["name": "id", "in": "path", "required": true, "schema": ["type": "string"]])
+            parameters.append(["name": "id", "in": "path", "required": true, "schema": idSchema(operation.path)])
         }
         for name in operation.queryParameters {
-            parameters.append(["name": .string(name), "in": "query", "required": false, "schema": querySchema(name)])
+            parameters.append(["name": .string(name), "in": "query", "required": false, "schema": querySchema(name, operation)])
         }
         if operation.conditional {
-            parameters.append(["name": "If-Match", "in": "header", "required": false, "schema": ["type": "string"],
+            parameters.append(["name": "If-Match", "in": "header", "required": false,
+                               "schema": ["type": "string", "pattern": "^(\\*|\"[0-9]{1,18}\")$"],
                                "description": "ETag of the version the change is based on; 412 when stale"])
+        }
+        if operation.idempotent {
+            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false,
+                               "schema": ["type": "string", "pattern": "^[!-~]([ -~]{0,253}[!-~])?$"],
+                               "description": "1–255 printable ASCII characters: a repeated request with the same key and body answers the first one's result"])
         }
         if !parameters.isEmpty { result["parameters"] = .array(parameters) }
         if let permission = operation.permission {
@@ -51,13 +57,19 @@ enum OpenAPIDocument {
             result["security"] = []
         }
         if let schema = operation.requestSchema {
+            var json: [String: JSONValue] = ["schema": ref(schema)]
+            if let example = examples[schema] { json["example"] = example }
             result["requestBody"] = [
                 "required": .bool(schema != "LifecycleRequest"),
-                "content": schema == "AvatarImage" ? imageContent : ["application/json": ["schema": ref(schema)]],
+                "content": schema == "AvatarImage" ? imageContent : ["application/json": .object(json)],
             ]
         }
         var responses: [String: JSONValue] = [:]
-        if let schema = operation.successSchema {
+        if let schema = operation.successSchema, let links = links[operation.operationID] {
+            responses[String(operation.successStatus)] = [
+                "description": "success", "content": ["application/json": ["schema": ref(schema)]], "links": links,
+            ]
+        } else if let schema = operation.successSchema {
             if schema == "AvatarImage" {
                 responses[String(operation.successStatus)] = ["description": "success", "content": imageContent]
             } else {
@@ -67,10 +79,14 @@ enum OpenAPIDocument {
         } else {
             responses[String(operation.successStatus)] = ["description": "success"]
         }
-        for status in operation.errorStatuses {
-            responses[String(status)] = status == 304
-                ? ["description": "not modified: the ETag in If-None-Match is current"]
-                : ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]
+        for status in operation.errorStatuses where responses[String(status)] == nil {
+            responses[String(status)] = switch status {
+            case 304: ["description": "not modified: the ETag in If-None-Match is current"]
+            case 202: ["description": "accepted; still running after `wait`", "content": ["application/json": ["schema": ref("RunAccepted")]]]
+            case 503 where operation.operationID == "readiness":
+                ["description": "not ready: storage does not answer, or a store refuses writes", "content": ["application/json": ["schema": ref("Status")]]]
+            default: ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]
+            }
         }
         result["responses"] = .object(responses)
         return .object(result)
@@ -81,19 +97,105 @@ enum OpenAPIDocument {
         ($0, ["schema": ["type": "string", "format": "binary"]] as JSONValue)
     }))
 
-    private static func querySchema(_ name: String) -> JSONValue {
+    /// The `{id}` of a path: a Core, run or checkpoint id (`core_` and 26 Crockford base-32 characters).
+    private static func idSchema(_ path: String) -> JSONValue {
+        let prefix = path.contains("/runs/") ? "run" : path.contains("/checkpoints/") ? "chk" : "core"
+        return ["type": "string", "pattern": .string("^\(prefix)_[0-9A-HJKMNP-TV-Z]{26}$")]
+    }
+
+    private static func querySchema(_ name: String, _ operation: APIOperation) -> JSONValue {
         switch name {
         case "limit": ["type": "integer", "minimum": 1, "maximum": 200, "default": 50]
-        case "status": ["type": "string", "description": "comma-separated statuses"]
+        case "status":
+            ["type": "string", "pattern": .string(listPattern(statuses(of: operation))), "description": "comma-separated statuses"]
         case "wait": ["type": "integer", "minimum": 0, "maximum": 60, "description": "seconds to wait for the run to finish or suspend"]
-        default: ["type": "string"]
+        case "cursor":
+            // Base64url without padding of at most 96 bytes, as `next_cursor` gives it.
+            ["type": "string", "minLength": 2, "pattern": "^(?:[A-Za-z0-9_-]{4}){0,31}(?:[A-Za-z0-9_-]{2,3})?$",
+             "description": "the `next_cursor` of the previous page"]
+        case "assignee":
+            ["type": "string", "pattern": .string("^(me|role:(\(Role.allCases.map(\.rawValue).joined(separator: "|")))|user:.{1,195})$")]
+        default: ["type": "string", "minLength": 1, "maxLength": 200]
         }
     }
+
+    /// The status vocabulary of a list operation.
+    private static func statuses(of operation: APIOperation) -> [String] {
+        switch operation.operationID {
+        case "listCores": CoreStatus.allCases.map(\.rawValue)
+        case "listRuns": RunStatus.allCases.map(\.rawValue)
+        case "listCheckpoints": CheckpointStatus.allCases.map(\.rawValue)
+        default: NotificationRoutes.statuses
+        }
+    }
+
+    /// A comma-separated list of `words`.
+    private static func listPattern(_ words: [String]) -> String {
+        let word = "(" + words.joined(separator: "|") + ")"
+        return "^\(word)(,\(word))*$"
+    }
+
+    /// Request examples: a Core whose IR validates (and which a stateful client can start, send
+    /// an event and invoke), an event and an invocation of it.
+    private static let examples: [String: JSONValue] = [
+        "CoreCreate": [
+            "name": "Example", "runtime_config": ["default_assignee": "role:approver"],
+            "ir": [
+                "ir_version": "1.0", "name": "example", "version": "1.0.0",
+                "flows": [
+                    "greet": ["triggers": [["type": "api"]], "steps": [["id": "hello", "op": "return", "value": "hello {{ input.name }}"]]],
+                    "on_ping": ["triggers": [["type": "event", "event": "ping"]], "steps": [
+                        ["id": "ask", "op": "checkpoint", "kind": "approval", "title": "Ping?", "assignee": "role:admin", "out": "d"],
+                        ["id": "done", "op": "return", "value": "{{ d.approved }}"],
+                    ]],
+                ],
+            ],
+        ],
+        "EventPost": ["event_name": "ping", "data": ["n": 1]],
+        "Invocation": ["flow": "greet", "input": ["name": "Ada"], "wait": 5],
+        "Resolution": ["decision": "approved", "comment": "fine"],
+    ]
+
+    /// Links between operations (OpenAPI 3.1 §4.8.20), so that a client — or a stateful tester —
+    /// can follow a created Core to its routes, an event to its run and a run to its checkpoint.
+    private static let links: [String: JSONValue] = {
+        func link(_ operationID: String, _ expression: String) -> JSONValue {
+            ["operationId": .string(operationID), "parameters": ["id": .string(expression)]]
+        }
+        let coreRoutes = ["getCore", "updateCore", "deleteCore", "putCoreAvatar", "getCoreAvatar", "deleteCoreAvatar", "postEvent",
+                          "listEvents", "invokeFlow", "listRuns"] + LifecycleAction.allCases.map { "\($0.rawValue)Core" }
+        let fromCore = JSONValue.object(Dictionary(uniqueKeysWithValues: coreRoutes.map { ($0, link($0, "$response.body#/id")) }))
+        let fromRun: JSONValue = ["getRun": link("getRun", "$response.body#/run_id"), "cancelRun": link("cancelRun", "$response.body#/run_id")]
+        let fromRunBody: JSONValue = [
+            "getCheckpoint": link("getCheckpoint", "$response.body#/checkpoint_id"),
+            "resolveCheckpoint": link("resolveCheckpoint", "$response.body#/checkpoint_id"),
+            "reassignCheckpoint": link("reassignCheckpoint", "$response.body#/checkpoint_id"),
+            "cancelRun": link("cancelRun", "$response.body#/id"),
+        ]
+        return ["createCore": fromCore, "postEvent": fromRun, "invokeFlow": fromRunBody, "getRun": fromRunBody]
+    }()
 
     private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
 
     private static let statusEnum: JSONValue = .array(CoreStatus.allCases.map { .string($0.rawValue) })
     private static let string: JSONValue = ["type": "string"]
+    /// A non-empty request string of at most `maxLength` characters without control characters.
+    private static func text(_ maxLength: Int) -> JSONValue {
+        ["type": "string", "minLength": 1, "maxLength": .integer(Int64(maxLength)), "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"]
+    }
+    private static let slug: JSONValue = ["type": "string", "pattern": .string(Slug.pattern)]
+    private static let pluginList: JSONValue = ["type": "array", "maxItems": 100, "items": slug]
+    private static let runtimeConfig: JSONValue = [
+        "type": "object", "additionalProperties": false,
+        "properties": ["default_assignee": [
+            "type": "string",
+            "pattern": .string("^(role:(\(Role.allCases.map(\.rawValue).joined(separator: "|")))|user:[^\\u0000-\\u001F\\u007F-\\u009F]{1,195})$"),
+            "description": "who checkpoints assigned to `default` go to: role:<role> or user:<user id> of the tenant (422 when no such user)",
+        ]],
+    ]
+    private static let assigneeText: JSONValue = [
+        "type": "string", "pattern": .string("^(role:(\(Role.allCases.map(\.rawValue).joined(separator: "|")))|user:.{1,195})$"),
+    ]
     private static let nullableString: JSONValue = ["type": ["string", "null"]]
 
     private static let schemas: [String: JSONValue] = [
@@ -104,7 +206,7 @@ enum OpenAPIDocument {
                 "properties": ["code": string, "message": string, "details": ["type": "object"]],
             ]],
         ],
-        "Status": ["type": "object", "properties": ["status": string]],
+        "Status": ["type": "object", "required": ["status"], "properties": ["status": string]],
         "PrometheusText": ["type": "string"],
         "OpenAPI": ["type": "object"],
         "Core": [
@@ -131,20 +233,22 @@ enum OpenAPIDocument {
         "CoreCreate": [
             "type": "object", "required": ["name", "ir"], "additionalProperties": false,
             "properties": [
-                "name": ["type": "string", "maxLength": 200], "slug": ["type": "string", "pattern": .string(Slug.pattern)],
-                "ir": ["type": "object"], "runtime_config": ["type": "object"],
+                "name": text(200), "slug": slug,
+                "ir": ["type": "object", "description": "an IR bundle (docs/ir.md); one that cannot run is a 422 listing every problem"],
+                "runtime_config": runtimeConfig,
                 "identity_mode": ["type": "string", "enum": .array(IdentityMode.allCases.map { .string($0.rawValue) })],
-                "plugins": ["type": "array", "items": string],
+                "plugins": pluginList,
             ],
         ],
         "CorePatch": [
             "type": "object", "additionalProperties": false,
             "properties": [
-                "name": ["type": "string", "maxLength": 200], "slug": ["type": "string", "pattern": .string(Slug.pattern)],
-                "ir": ["type": "object"], "runtime_config": ["type": "object"],
+                "name": text(200), "slug": slug,
+                "ir": ["type": "object", "description": "an IR bundle (docs/ir.md); one that cannot run is a 422 listing every problem"],
+                "runtime_config": runtimeConfig,
                 "identity_mode": ["type": "string", "enum": .array(IdentityMode.allCases.map { .string($0.rawValue) })],
-                "plugins": ["type": "array", "items": string],
-                "version": ["type": "integer", "description": "the version the change is based on; 409 when stale"],
+                "plugins": pluginList,
+                "version": ["type": "integer", "minimum": 0, "maximum": 9_007_199_254_740_991, "description": "the version the change is based on; 409 when stale"],
             ],
         ],
         "AuditEntry": [
@@ -166,6 +270,10 @@ enum OpenAPIDocument {
             "type": "object", "required": ["event_id", "run_id", "run_ids", "status"],
             "properties": ["event_id": string, "run_id": nullableString, "run_ids": ["type": "array", "items": string], "status": string],
         ],
+        "RunAccepted": [
+            "type": "object", "required": ["run_id", "status"],
+            "properties": ["run_id": string, "status": string],
+        ],
         "Event": [
             "type": "object",
             "properties": [
@@ -180,7 +288,7 @@ enum OpenAPIDocument {
         "EventStream": ["type": "string", "description": "text/event-stream: `event: accepted|emitted` messages with a JSON `data:` line"],
         "Invocation": [
             "type": "object", "required": ["flow"], "additionalProperties": false,
-            "properties": ["flow": string, "input": [:], "wait": ["type": "number", "minimum": 0, "maximum": 60]],
+            "properties": ["flow": text(200), "input": [:], "wait": ["type": "number", "minimum": 0, "maximum": 60]],
         ],
         "Run": [
             "type": "object",
@@ -218,12 +326,12 @@ enum OpenAPIDocument {
             "type": "object", "required": ["decision"], "additionalProperties": false,
             "properties": [
                 "decision": ["type": "string", "enum": ["approved", "rejected", "submitted"]], "data": ["type": "object"],
-                "comment": ["type": "string", "maxLength": 4000], "wait": ["type": "number", "minimum": 0, "maximum": 60],
+                "comment": text(4000), "wait": ["type": "number", "minimum": 0, "maximum": 60],
             ],
         ],
         "Reassignment": [
             "type": "object", "required": ["assignee"], "additionalProperties": false,
-            "properties": ["assignee": string, "comment": ["type": "string", "maxLength": 4000]],
+            "properties": ["assignee": assigneeText, "comment": text(4000)],
         ],
         "Notification": [
             "type": "object",
@@ -243,7 +351,7 @@ enum OpenAPIDocument {
         ],
         "LifecycleRequest": [
             "type": "object", "additionalProperties": false,
-            "properties": ["reason": ["type": "string", "maxLength": 1000]],
+            "properties": ["reason": text(1000)],
         ],
     ]
 }

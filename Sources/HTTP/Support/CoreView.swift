@@ -37,10 +37,11 @@ enum CoreView {
 
 /// Conditional request headers (RFC 9110 §13).
 enum Preconditions {
-    /// The version named by `If-Match: "N"` (or `W/"N"`); nil without the header or for `*`
-    /// (any current version matches); 400 when it names no version.
+    /// The version named by `If-Match: "N"` (or `W/"N"`); nil without the header, for an empty
+    /// one or for `*` (any current version matches); 400 when it names no version.
     static func ifMatchVersion(_ request: Request) throws -> Int64? {
-        guard let text = request.headers[.ifMatch]?.trimmingOptionalWhitespace, text != "*" else { return nil }
+        // An empty If-Match states no condition: it is treated as absent.
+        guard let text = request.headers[.ifMatch]?.trimmingOptionalWhitespace, text != "*", !text.isEmpty else { return nil }
         guard let version = version(in: text) else {
             throw ApplianceError(.badRequest, code: "invalid_if_match", "If-Match must be an ETag this API served, such as \"3\", or *")
         }
@@ -81,10 +82,11 @@ enum Pagination {
 
     static func decodeCursor(_ text: String?) throws -> String? {
         guard let text else { return nil }
-        guard let bytes = Base64URL.decode(text), let id = String(validating: bytes, as: UTF8.self),
-              id.utf8.count <= 64, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+        // Any base64url text of at most 96 bytes is a position (the lists compare it with ids);
+        // one this API did not serve just starts somewhere. /openapi.json states the same rule.
+        guard let bytes = Base64URL.decode(text), !bytes.isEmpty, bytes.count <= 96 else {
             throw ApplianceError(.badRequest, code: "invalid_cursor", "cursor is not one this API served; start again without it")
         }
-        return id
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
