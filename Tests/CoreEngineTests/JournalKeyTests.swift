@@ -74,7 +74,7 @@ import Testing
     /// Random positions (frames of calls, each with enclosing loops) built from ids over an
     /// adversarial alphabet: every key decodes back to its own position, so no two share one.
     @Test func everyKeyDecodesBackToItsPosition() {
-        var random = SeededRandom(seed: 20261204)
+        var random = SplitMix(seed: 20261204)
         var seen: [String: [Segment]] = [:]
         for _ in 0..<20_000 {
             var position = (0..<random.int(0...4)).map { _ in
@@ -90,7 +90,7 @@ import Testing
     /// Random nested flows — `call`, `for_each`, `if` and effects — whose step ids come from the
     /// adversarial alphabet: every effect of every position is performed, each under its own key.
     @Test func randomNestedFlowsWithAdversarialIdsPerformEveryEffect() async throws {
-        var random = SeededRandom(seed: 1_204_2026)
+        var random = SplitMix(seed: 1_204_2026)
         for round in 0..<150 {
             var generator = FlowGenerator(random: random)
             let flows = generator.flows()
@@ -141,20 +141,9 @@ import Testing
     }
 }
 
-/// SplitMix64: the same sequence on every run.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+/// Draws for the property tests, from the suite's deterministic generator (ExpressionTests.swift).
+extension SplitMix {
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
 
     /// An id of one to four pieces that spell key separators, iterations and escapes.
     mutating func adversarialID() -> String {
@@ -168,13 +157,13 @@ struct SeededRandom {
 /// adversarial: often a later step's id is exactly what an earlier nested position's key would be
 /// if ids were joined unescaped (`a/g` after `call a`, `l[0]/g` after a loop `l`).
 struct FlowGenerator {
-    var random: SeededRandom
+    var random: SplitMix
     private var built: [String: [JSONValue]] = [:]
     /// Each flow's effects, by the key they would have relative to the flow, unescaped.
     private var spelled: [String: [String]] = [:]
     private let flowCount: Int
 
-    init(random: SeededRandom) {
+    init(random: SplitMix) {
         var random = random
         flowCount = random.int(1...4)
         self.random = random

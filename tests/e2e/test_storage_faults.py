@@ -61,6 +61,14 @@ def post(api, core_id, n, size=1000, nap=False):
     return api.post(f"/cores/{core_id}/events", json={"event_name": JOB, "data": {"n": n, "blob": "x" * size, "nap": nap}})
 
 
+def accept(api, core_id, numbers, accepted):
+    """Posts an event for each number; each must be acknowledged (202), and is noted in `accepted`."""
+    for n in numbers:
+        response = post(api, core_id, n)
+        assert response.status_code == 202, response.text
+        accepted[response.json()["event_id"]] = n
+
+
 def put(s3, bucket, key, data):
     s3.put_object(Bucket=bucket, Key=key, Body=data)
     return hashlib.md5(data).hexdigest()
@@ -124,10 +132,7 @@ def test_a_full_disk_refuses_writes_clearly_keeps_what_was_acknowledged_and_reco
     core = live_core(api, worker_ir())
 
     accepted, objects = {}, {}
-    for n in range(10):
-        response = post(api, core["id"], n)
-        assert response.status_code == 202, response.text
-        accepted[response.json()["event_id"]] = n
+    accept(api, core["id"], range(10), accepted)
     for n in range(3):
         objects[f"before-{n}"] = put(s3, bucket, f"before-{n}", os.urandom(200 << 10))
     # A run that will wake up on a full disk.
@@ -237,10 +242,7 @@ def test_failing_fsync_answers_503_with_retry_after_and_writes_resume_when_it_he
         s3.create_bucket(Bucket=bucket)
         core = live_core(api, worker_ir())
         accepted, objects = {}, {}
-        for n in range(5):
-            response = post(api, core["id"], n)
-            assert response.status_code == 202
-            accepted[response.json()["event_id"]] = n
+        accept(api, core["id"], range(5), accepted)
         objects["before"] = put(s3, bucket, "before", os.urandom(100 << 10))
 
         flag.write_text("on")
