@@ -19,7 +19,7 @@ CONFIG = pathlib.Path(__file__).parent / "schemathesis.toml"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,positive_data_acceptance"
 
 
-def test_every_operation_keeps_to_the_openapi_document():
+def test_every_operation_keeps_to_the_openapi_document(tmp_path):
     server = Server(["--ephemeral", "--port", "0"])
     try:
         seconds = os.environ.get("SCHEMATHESIS_SECONDS", "150")
@@ -28,7 +28,8 @@ def test_every_operation_keeps_to_the_openapi_document():
                    server.url + "/openapi.json", "-H", f"Authorization: Bearer {server.token}", "--checks", CHECKS,
                    "--exclude-operation-id", "eventStream", "--max-examples", examples, "--max-time", seconds,
                    "--request-timeout", "70", "--seed", os.environ.get("SCHEMATHESIS_SEED", "20261204")]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=int(seconds) + 240)
+        # Run in a scratch directory: Schemathesis keeps a cache (.schemathesis/) where it runs.
+        result = subprocess.run(command, capture_output=True, text=True, timeout=int(seconds) + 240, cwd=tmp_path)
         report = result.stdout[-20000:] + result.stderr[-4000:]
         assert result.returncode == 0, f"Schemathesis found failures:\n{report}"
         assert "server exited" not in report
