@@ -7,7 +7,9 @@
 ///   over each window, counting only the time the server was asking for data (a server that
 ///   reads slowly, such as an upload streamed to disk, does not count against the client);
 /// - *processing* — a request was read and its response has not ended: no limit at all;
-/// - *idle* — no request in flight: ``ConnectionLimits/idleTimeout``.
+/// - *idle* — no request in flight: ``ConnectionLimits/idleTimeout``;
+/// - *lingering* — the server closed its side (after `Connection: close`) and waits for the client
+///   to close: ``ConnectionLimits/idleTimeout`` too, whatever else the client sent.
 ///
 /// Times are nanoseconds of a monotonic clock, given by the caller (tests drive it by hand).
 public struct ConnectionDeadlines: Sendable {
@@ -21,6 +23,7 @@ public struct ConnectionDeadlines: Sendable {
     private var windowBytes = 0
     private var pausedTotal: UInt64 = 0
     private var pausedSince: UInt64?
+    private var lingering = false
 
     public init(limits: ConnectionLimits, openedAt now: UInt64) {
         self.limits = limits
@@ -51,6 +54,14 @@ public struct ConnectionDeadlines: Sendable {
     /// A request's end was decoded.
     public mutating func endReceived(at now: UInt64) {
         bodyOpen = false
+        // Answered before its body was read (a refusal), then drained: idle from now on.
+        if awaitingResponses == 0, !headStarted { waitingSince = now }
+    }
+
+    /// The server closed its side of the connection: the client has the idle timeout to close its own.
+    public mutating func outputClosed(at now: UInt64) {
+        lingering = true
+        waitingSince = now
     }
 
     /// A response's end was written.
@@ -74,6 +85,7 @@ public struct ConnectionDeadlines: Sendable {
 
     /// When ``check(at:)`` should next run; nil while a request is being processed.
     public var nextCheck: UInt64? {
+        if lingering { return waitingSince + Self.nanoseconds(limits.idleTimeout) }
         if bodyOpen { return limits.minBodyBytesPerSecond > 0 ? windowStart + Self.nanoseconds(limits.bodyRateWindow) : nil }
         if headStarted { return waitingSince + Self.nanoseconds(limits.headerTimeout) }
         if awaitingResponses == 0 { return waitingSince + Self.nanoseconds(limits.idleTimeout) }
@@ -82,6 +94,9 @@ public struct ConnectionDeadlines: Sendable {
 
     /// The limit the connection broke by `now`, if any; a finished body-rate window starts the next.
     public mutating func check(at now: UInt64) -> ConnectionLimits.Breach? {
+        if lingering {
+            return now &- waitingSince >= Self.nanoseconds(limits.idleTimeout) ? .idleTimeout : nil
+        }
         if bodyOpen {
             let window = Self.nanoseconds(limits.bodyRateWindow)
             guard limits.minBodyBytesPerSecond > 0, now &- windowStart >= window else { return nil }

@@ -82,6 +82,11 @@ final class ConnectionGuard {
             clock.note { $0.readRequested(at: $1) }
             context.read()
         }
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            if mode == .output { clock.note { $0.outputClosed(at: $1) } }
+            context.close(mode: mode, promise: promise)
+        }
     }
 
     /// After the HTTP codec: notes each request's head and end and each response's end.

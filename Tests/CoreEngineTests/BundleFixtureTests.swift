@@ -18,6 +18,21 @@ import Testing
         Array(try Data(contentsOf: fixtures.appendingPathComponent(folder).appendingPathComponent(name)))
     }
 
+    /// IR an earlier version stored may break naming rules added since: it is refused as new IR,
+    /// and still decodes as stored IR, so its Core keeps running (fixtures/upgrade/legacy-names.json).
+    @Test func storedBundlesKeepTheNamesEarlierVersionsAccepted() throws {
+        let bytes = try Self.bytes("upgrade", "legacy-names.json")
+        #expect(throws: IRValidationError.self) { try BundleDecoder.decode(bytes) }
+        let json = try JSONValue.parse(bytes)
+        let bundle = try BundleDecoder.decode(json, rules: .stored)
+        #expect(bundle.flows["legacy-flow"]?.triggers.contains(.event("legacy event")) == true)
+        #expect(bundle.flows["legacy-flow"]?.steps.first?.id == "say\thello")
+        // Every other rule still holds for stored IR.
+        var broken = json.objectValue ?? [:]
+        broken["flows"] = ["f": ["triggers": [["type": "api"]], "steps": [["id": "x", "op": "nope"]]]]
+        #expect(throws: IRValidationError.self) { try BundleDecoder.decode(.object(broken), rules: .stored) }
+    }
+
     @Test func thereAreEnoughFixtures() {
         #expect(Self.files("bundles", ".json").count >= 8)
         #expect(Self.files("invalid", ".json").count >= 12)

@@ -78,6 +78,27 @@ import Testing
         #expect(clock.check(at: at(10_000)) == nil)
     }
 
+    @Test func aResponseBeforeTheBodyThenADrainStartsTheIdleClockAtTheBodysEnd() {
+        var clock = ConnectionDeadlines(limits: limits, openedAt: at(0))
+        clock.headReceived(at: at(0))
+        clock.responseEnded(at: at(1))  // refused at once (401); the body is drained after it
+        for second in 2...100 { clock.bytesArrived(64 << 10, at: at(UInt64(second))) }
+        clock.endReceived(at: at(100))
+        #expect(clock.nextCheck == at(160))
+        #expect(clock.check(at: at(159)) == nil)
+    }
+
+    @Test func aConnectionTheServerClosedLingersAtMostTheIdleTimeout() {
+        var clock = ConnectionDeadlines(limits: limits, openedAt: at(0))
+        clock.headReceived(at: at(0))  // `Connection: close`, then a pipelined request never answered
+        clock.endReceived(at: at(0))
+        clock.headReceived(at: at(0))
+        clock.responseEnded(at: at(1))
+        clock.outputClosed(at: at(1))
+        #expect(clock.nextCheck == at(61))
+        #expect(clock.check(at: at(61)) == .idleTimeout)
+    }
+
     @Test func aPipelinedRequestDuringProcessingStartsTheHeaderClockOnlyForItsBytes() {
         var clock = ConnectionDeadlines(limits: limits, openedAt: at(0))
         clock.headReceived(at: at(0))

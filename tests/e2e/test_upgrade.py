@@ -1,9 +1,11 @@
-"""Upgrades keep unfinished runs going (docs/operations.md, "Upgrading"): the data directory in
+"""Upgrades keep Cores and unfinished runs going (docs/operations.md, "Upgrading"): the data directory in
 fixtures/upgrade/legacy-journal-keys.tar.gz was written by the build before journal keys were
 escaped (fixtures/upgrade/make_legacy_journal_keys.py says how), with one run suspended at a
 checkpoint and one SIGKILLed while its plugin call was in flight. This build starts on it, migrates
 it, and both runs finish with the keys they journaled: no effect is repeated, no journaled result
-is lost. New runs of the same Core use escaped keys.
+is lost. New runs of the same Core use escaped keys. A Core whose stored IR has names this build
+refuses in new IR (a flow `legacy-flow`, an event `legacy event`, a step id with a tab) keeps
+running.
 """
 import json
 import tarfile
@@ -74,3 +76,17 @@ def test_new_runs_of_the_upgraded_core_escape_their_keys(upgraded):
     assert run["output"]["g2"] == "two", run["output"]
     assert journal_keys(api.get(f"/runs/{run['id']}").json()) == ["note%2F1", "a/g", "a%2Fg", "pay%2F1"]
     assert len(plugin.calls_by_key()[f"{run['id']}:pay%2F1"]) == 1
+
+
+def test_a_core_with_names_this_build_refuses_in_new_ir_keeps_running(upgraded):
+    server, api, manifest, plugin = upgraded
+    core = api.get(f"/cores/{manifest['names_core_id']}").json()
+    assert core["status"] == "running", core
+    response = invoke(api, core["id"], "legacy-flow", wait=30)
+    assert response.status_code == 200 and response.json()["output"] == "still running", response.text
+    # The same IR is refused as new IR, naming each name.
+    refused = api.post("/cores", json={"name": "again", "ir": core["ir"]})
+    assert refused.status_code == 422, refused.text
+    paths = {problem["path"] for problem in refused.json()["error"]["details"]["problems"]}
+    assert {"flows.legacy-flow", } <= paths, paths
+

@@ -1,18 +1,30 @@
 import CoreEngine
 import Foundation
 import Storage
+import Synchronization
 
 /// Whether the appliance can take writes (`GET /readyz`, docs/api.md "Operations"): every store
 /// answers, and none is failing with a full disk or I/O errors. A store that refused a write
-/// (``StorageHealth``) is probed with a small real write on each check; once one succeeds, it
-/// counts as healthy again.
-public struct Readiness: Sendable {
+/// (``StorageHealth``) is probed with a small real write — at most once a second per store, since
+/// `/readyz` is open to anyone; once a probe succeeds, it counts as healthy again.
+public final class Readiness: Sendable {
     let store: any RelationalStore
     let memory: any KeyValueStore
     let objects: InternalObjects
     let health: StorageHealth
     let dataDirectory: String
     let now: Now
+    private let lastProbes = Mutex<[StorageFault.Store: Date]>([:])
+    static let probeInterval: TimeInterval = 1
+
+    init(store: any RelationalStore, memory: any KeyValueStore, objects: InternalObjects, health: StorageHealth, dataDirectory: String, now: @escaping Now) {
+        self.store = store
+        self.memory = memory
+        self.objects = objects
+        self.health = health
+        self.dataDirectory = dataDirectory
+        self.now = now
+    }
 
     /// What `/readyz` answers.
     public struct Report: Sendable {
@@ -31,7 +43,10 @@ public struct Readiness: Sendable {
             ready = false
             body["storage"] = .string("\(error)")
         }
-        for failing in health.failing.keys where await probe(failing) { health.clear(failing) }
+        for failing in health.failing.keys where isDue(failing) {
+            let started = now()
+            if await probe(failing) { health.clear(failing, probedAt: started) }
+        }
         let failing = health.failing
         if !failing.isEmpty { ready = false }
         body["failing"] = .array(failing.sorted { $0.key.rawValue < $1.key.rawValue }.map { store, state in
@@ -45,7 +60,18 @@ public struct Readiness: Sendable {
         return Report(ready: ready, body: .object(body))
     }
 
-    /// Writes (and removes) a little in `failing` — enough to need new space on disk.
+    /// True when `store` was not probed within the last ``probeInterval`` (and notes this probe).
+    private func isDue(_ store: StorageFault.Store) -> Bool {
+        let at = now()
+        return lastProbes.withLock { last in
+            if let previous = last[store], at.timeIntervalSince(previous) < Self.probeInterval { return false }
+            last[store] = at
+            return true
+        }
+    }
+
+    /// Writes (and removes) a little in `failing` — more than a page, so that a disk with no room
+    /// at all refuses it (one with freed pages inside the store's files may not).
     private func probe(_ failing: StorageFault.Store) async -> Bool {
         let stamp = Timestamp.string(now())
         do {

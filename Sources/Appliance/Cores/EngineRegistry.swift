@@ -44,7 +44,8 @@ public actor EngineRegistry {
     public func attach(_ core: Core, paused: Bool = false) async throws {
         let bundle: IRBundle
         do {
-            bundle = try BundleDecoder.decode(core.ir)
+            // Stored IR: an earlier version may have accepted names this one refuses for new IR.
+            bundle = try BundleDecoder.decode(core.ir, rules: .stored)
         } catch {
             throw CoreService.invalidIR(error.problems)
         }

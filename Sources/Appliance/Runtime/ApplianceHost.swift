@@ -34,20 +34,20 @@ struct ApplianceHost: HostEnvironment {
     func memoryGet(_ key: String) async throws -> JSONValue? {
         try await checkNotCancelled()
         try await runJournal.willPerform(.read)
-        guard let bytes = try await StorageFailure.wrap({ try await runtime.memory.get(key, in: memoryScope) }) else { return nil }
+        guard let bytes = try await StorageFailure.wrap(reportingTo: runtime.health, { try await runtime.memory.get(key, in: memoryScope) }) else { return nil }
         return try JSONValue.parse(bytes)
     }
 
     func memoryPut(_ key: String, value: JSONValue, ttlSeconds: Int?) async throws {
         try await checkNotCancelled()
         try await runJournal.willPerform(.write)
-        try await StorageFailure.wrap { try await runtime.memory.put(key, value.encodedBytes(), ttl: ttlSeconds.map { .seconds($0) }, in: memoryScope) }
+        try await StorageFailure.wrap(reportingTo: runtime.health) { try await runtime.memory.put(key, value.encodedBytes(), ttl: ttlSeconds.map { .seconds($0) }, in: memoryScope) }
     }
 
     func memoryDelete(_ key: String) async throws {
         try await checkNotCancelled()
         try await runJournal.willPerform(.write)
-        _ = try await StorageFailure.wrap { try await runtime.memory.delete(key, in: memoryScope) }
+        _ = try await StorageFailure.wrap(reportingTo: runtime.health) { try await runtime.memory.delete(key, in: memoryScope) }
     }
 
     /// Delivers the event to every live Core of the tenant that subscribes to it (the emitting
@@ -100,7 +100,7 @@ struct ApplianceHost: HostEnvironment {
 
     private func checkNotCancelled() async throws {
         let (tenantID, runID) = (run.tenantID, run.id)
-        let status = try await StorageFailure.wrap { try await runtime.store.read { db in try RunRepository.find(db, tenantID: tenantID, id: runID)?.status } }
+        let status = try await StorageFailure.wrap(reportingTo: runtime.health) { try await runtime.store.read { db in try RunRepository.find(db, tenantID: tenantID, id: runID)?.status } }
         if status == .cancelled { throw RunError(code: "cancelled", message: "the run was cancelled", step: nil) }
     }
 }

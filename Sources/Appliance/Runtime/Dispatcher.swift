@@ -45,8 +45,8 @@ public actor Dispatcher {
     private var dispatchedUnder: [String: Int] = [:]
     /// Resumes that arrived while their run was still executing: queued again when it ends.
     private var rerun: [String: RunJob] = [:]
-    /// Failed executions per run (storage errors) and when the first one was, for the retry policy.
-    private var failures: [String: (count: Int, since: ContinuousClock.Instant)] = [:]
+    /// Failed executions per run (storage errors), for the retry policy.
+    private var failures: [String: StorageFailures] = [:]
     /// Runs that gave up on a failing store, with the error to record once it can be written.
     private var condemned: [String: JSONValue] = [:]
     private var executor: (@Sendable (RunJob) async -> RunEnd)?
@@ -165,18 +165,28 @@ public actor Dispatcher {
     func forget(coreID: String) {
         let dropped = held.removeValue(forKey: coreID) ?? []
         outstanding -= dropped.count
-        for job in dropped { notify(job.runID) }
+        for job in dropped {
+            failures[job.runID] = nil
+            condemned[job.runID] = nil
+            notify(job.runID)
+        }
         for entity in entityQueues.keys where entity.coreID == coreID { entityQueues[entity] = nil }
         inactive.remove(coreID)
         activations[coreID] = nil
     }
 
-    /// Counts a failed execution of the run; answers how many there were and since when it fails.
-    func noteFailure(_ runID: String) -> (count: Int, since: ContinuousClock.Instant) {
-        var failure = failures[runID] ?? (0, .now)
-        failure.count += 1
-        failures[runID] = failure
-        return failure
+    /// Counts a failed execution of the run — for a full disk (`full`) or another storage
+    /// error, each counted apart — and answers the run's record.
+    func noteFailure(_ runID: String, full: Bool) -> StorageFailures {
+        var record = failures[runID] ?? StorageFailures()
+        if full {
+            record.fullAttempts += 1
+            record.fullSince = record.fullSince ?? .now
+        } else {
+            record.otherAttempts += 1
+        }
+        failures[runID] = record
+        return record
     }
 
     /// The run gave up (a store failed past the retry policy): when it is next dispatched, its
@@ -255,6 +265,8 @@ public actor Dispatcher {
         let dispatched = dispatchedUnder.removeValue(forKey: job.runID)
         switch end {
         case .held:
+            // It waits for its Core now, not for a store: the retry policy starts afresh.
+            failures[job.runID] = nil
             if dispatched == activations[job.coreID, default: 0] {
                 inactive.insert(job.coreID)
                 held[job.coreID, default: []].append(job)
@@ -300,6 +312,15 @@ public actor Dispatcher {
     private func notify(_ runID: String) {
         for waiter in waiters.removeValue(forKey: runID) ?? [] { waiter.resume() }
     }
+}
+
+/// A run's failed executions for storage errors (``Dispatcher/noteFailure(_:full:)``): a full
+/// disk is waited out by time, other errors are given a number of attempts.
+struct StorageFailures: Sendable {
+    var fullAttempts = 0
+    /// When the run first found the disk full.
+    var fullSince: ContinuousClock.Instant?
+    var otherAttempts = 0
 }
 
 /// One long-poller's wake-up: resumed exactly once, by the run ending or by its timeout,

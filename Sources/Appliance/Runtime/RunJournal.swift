@@ -68,11 +68,15 @@ final class RunJournal: Journal {
         let effect: (@Sendable (any SQLConnection) throws -> @Sendable () async -> Void)?
     }
 
-    init(tenantID: String, runID: String, store: any RelationalStore, writer: GroupCommitWriter, now: @escaping Now) {
+    /// Where a store failing under the journal is reported (`/readyz`).
+    private let health: StorageHealth?
+
+    init(tenantID: String, runID: String, store: any RelationalStore, writer: GroupCommitWriter, health: StorageHealth? = nil, now: @escaping Now) {
         self.tenantID = tenantID
         self.runID = runID
         self.store = store
         self.writer = writer
+        self.health = health
         self.now = now
     }
 
@@ -149,7 +153,7 @@ final class RunJournal: Journal {
             return (entries, state.nextSequence)
         }
         let (tenantID, runID) = (tenantID, runID)
-        let (next, value, afterwards) = try await StorageFailure.wrap {
+        let (next, value, afterwards) = try await StorageFailure.wrap(reportingTo: health) {
             try await writer.write { db in
                 var sequence = try known ?? RunRepository.nextJournalSequence(db, runID: runID)
                 var afterwards: [@Sendable () async -> Void] = []
@@ -177,7 +181,7 @@ final class RunJournal: Journal {
     private func recordedEntries() async throws -> [String: JSONValue] {
         if let recorded = state.withLock({ $0.recorded }) { return recorded }
         let runID = runID
-        let (entries, last) = try await StorageFailure.wrap { try await self.store.read { db in try RunRepository.journalResults(db, runID: runID) } }
+        let (entries, last) = try await StorageFailure.wrap(reportingTo: health) { try await self.store.read { db in try RunRepository.journalResults(db, runID: runID) } }
         state.withLock { state in
             state.recorded = entries
             if state.nextSequence == nil { state.nextSequence = last + 1 }
@@ -199,8 +203,9 @@ enum StorageFailure {
 
     /// Runs `body`; an error that is not the program's (a ``RunError``, a bad memory key or value)
     /// or a refusal (``ApplianceError``) becomes a ``RunError`` with code ``code`` (``fullCode``
-    /// for a full disk).
-    static func wrap<T>(_ body: () async throws -> T) async throws -> T {
+    /// for a full disk). A storage fault is reported to `health` first: the run error that carries
+    /// it on no longer says which store failed.
+    static func wrap<T>(reportingTo health: StorageHealth?, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as RunError {
@@ -211,8 +216,8 @@ enum StorageFailure {
             // A bad key or value is the program's doing, not the store's.
             throw RunError(code: "invalid_memory", message: error.description, step: nil)
         } catch {
-            let full = StorageFault.of(error)?.kind == .full
-            throw RunError(code: full ? fullCode : code, message: "\(StorageFault.of(error)?.description ?? "\(error)")", step: nil)
+            let fault = health?.record(ifFault: error) ?? StorageFault.of(error)
+            throw RunError(code: fault?.kind == .full ? fullCode : code, message: fault?.description ?? "\(error)", step: nil)
         }
     }
 }

@@ -87,7 +87,7 @@ public final class Runtime: Sendable {
                 renewal?.cancel()
                 if let grain { Task { [grains] in _ = try? await grains.unregister(grain) } }
             }
-            let journal = RunJournal(tenantID: run.tenantID, runID: run.id, store: store, writer: writer, now: now)
+            let journal = RunJournal(tenantID: run.tenantID, runID: run.id, store: store, writer: writer, health: health, now: now)
             let host = ApplianceHost(run: run, live: live, runtime: self, runJournal: journal)
             let outcome = run.resumePending ? await resume(run, live: live, host: host) : await invoke(run, live: live, host: host)
             return try await settle(run, live: live, outcome: outcome, journal: journal)
@@ -106,11 +106,13 @@ public final class Runtime: Sendable {
     /// wait (at most ``longestRetryDelay`` between tries) for as long as
     /// `runtime.storage_full_retry_seconds` allows, then it fails with `storage_full`.
     private func failedToExecute(_ job: RunJob, _ error: any Error) async -> RunEnd {
-        let (attempt, since) = await dispatcher.noteFailure(job.runID)
         let fault = health.record(ifFault: error)
         let full = fault?.kind == .full || (error as? RunError)?.code == StorageFailure.fullCode
         let reason = fault?.description ?? (error as? RunError)?.message ?? "\(error)"
-        if full ? ContinuousClock.now - since < storageFullPatience : attempt < Self.executionAttempts {
+        let failures = await dispatcher.noteFailure(job.runID, full: full)
+        let attempt = full ? failures.fullAttempts : failures.otherAttempts
+        let patient = full ? ContinuousClock.now - (failures.fullSince ?? .now) < storageFullPatience : attempt < Self.executionAttempts
+        if patient {
             let delay = min(Duration.milliseconds(250 << min(attempt, 16)), Self.longestRetryDelay)
             logger.log(level: attempt == 1 || !full ? .error : .warning, "a run could not be executed; retrying", metadata: [
                 "run_id": "\(job.runID)", "attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)",

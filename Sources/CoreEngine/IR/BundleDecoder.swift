@@ -11,9 +11,19 @@ public enum BundleDecoder {
         return try decode(json)
     }
 
+    /// How strictly names are judged.
+    public enum Rules: Sendable {
+        /// Every rule of docs/ir.md: what a bundle must meet to be stored.
+        case strict
+        /// The naming rules of "Names and limits" (flow names, event names, step ids, the
+        /// program's name and version) are not applied: for a bundle stored by an earlier version,
+        /// which held them less strictly, so that its Core keeps running after an upgrade.
+        case stored
+    }
+
     /// Validates a bundle given as a JSON value.
-    public static func decode(_ json: JSONValue) throws(IRValidationError) -> IRBundle {
-        var reader = Reader()
+    public static func decode(_ json: JSONValue, rules: Rules = .strict) throws(IRValidationError) -> IRBundle {
+        var reader = Reader(strictNames: rules == .strict)
         let bundle = reader.bundle(json)
         if let bundle { BundleChecks.check(bundle, problems: &reader.problems) }
         guard let bundle, reader.problems.isEmpty else {
@@ -25,6 +35,8 @@ public enum BundleDecoder {
 
 private struct Reader {
     var problems: [IRProblem] = []
+    /// False for stored bundles (``BundleDecoder/Rules/stored``).
+    let strictNames: Bool
 
     mutating func bundle(_ json: JSONValue) -> IRBundle? {
         guard var object = IRObject(json, path: "", problems: &problems) else { return nil }
@@ -37,11 +49,11 @@ private struct Reader {
             }
         }
         let name = object.string("name", required: true, &problems)
-        if let name, !IRNames.isText(name) {
+        if strictNames, let name, !IRNames.isText(name) {
             problems.append(IRProblem("name", "bad program name: use 1–\(IRNames.maxTextLength) characters without control characters"))
         }
         let bundleVersion = object.string("version", required: true, &problems)
-        if let bundleVersion, !IRNames.isText(bundleVersion) {
+        if strictNames, let bundleVersion, !IRNames.isText(bundleVersion) {
             problems.append(IRProblem("version", "bad version: use 1–\(IRNames.maxTextLength) characters without control characters"))
         }
         let description = object.string("description", &problems)
@@ -83,7 +95,7 @@ private struct Reader {
         if let rawFlows = object.object("flows", required: true, &problems) {
             if rawFlows.isEmpty { problems.append(IRProblem("flows", "a bundle needs at least one flow")) }
             for (flowName, value) in rawFlows.sorted(by: { $0.key < $1.key }) {
-                guard IRNames.isName(flowName) else {
+                guard IRNames.isName(flowName) || !strictNames else {
                     // Reported at a path that shows at most 40 characters of the name.
                     let shown = IRNames.shown(flowName)
                     problems.append(IRProblem("flows.\(shown)", "bad flow name '\(shown)': use letters, digits and _, at most \(IRNames.maxNameLength), not starting with a digit"))
@@ -156,7 +168,7 @@ private struct Reader {
     mutating func step(_ value: JSONValue, path: String) -> Step? {
         guard var o = IRObject(value, path: path, problems: &problems) else { return nil }
         var id = o.string("id", required: true, &problems)
-        if let text = id, !IRNames.isText(text) {
+        if strictNames, let text = id, !IRNames.isText(text) {
             problems.append(IRProblem(o.child("id"), "bad step id '\(IRNames.shown(text))': use 1–\(IRNames.maxTextLength) characters without control characters"))
             id = nil
         }
@@ -313,7 +325,7 @@ private struct Reader {
     /// An event name (a trigger's or an emit's): `A–Z a–z 0–9 . _ : -`, 1–200 characters.
     mutating func eventName(_ o: inout IRObject, _ key: String) -> String? {
         guard let text = o.string(key, required: true, &problems) else { return nil }
-        guard IRNames.isEventName(text) else {
+        guard IRNames.isEventName(text) || !strictNames else {
             problems.append(IRProblem(o.child(key), "bad event name '\(IRNames.shown(text))': \(IRNames.eventNameRule)"))
             return nil
         }

@@ -23,9 +23,10 @@ public enum IRNames {
         }
     }
 
-    /// True for free text such as a step id: 1–200 characters, none of them a control character.
+    /// True for free text such as a step id: 1–200 characters (Unicode scalars, as JSON Schema's
+    /// `maxLength` counts), none of them a control character.
     public static func isText(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= maxTextLength && !containsControlCharacter(text)
+        !text.isEmpty && text.unicodeScalars.count <= maxTextLength && !containsControlCharacter(text)
     }
 
     /// True when `text` holds a C0 or C1 control character (NUL, newline, escape, DEL, …).

@@ -9,8 +9,9 @@ final class RefusedWritesMetric: Sendable {
     private let reported = Mutex<[StorageHealth.Key: Int]>([:])
 
     func update(from health: StorageHealth, in registry: PrometheusCollectorRegistry) {
-        let counts = health.refusedWrites
         let growth = reported.withLock { reported in
+            // Read under the lock: two scrapes at once must not count the same growth twice.
+            let counts = health.refusedWrites
             defer { reported = counts }
             return StorageFault.Store.allCases.flatMap { store in
                 StorageFault.Kind.allCases.map { kind in

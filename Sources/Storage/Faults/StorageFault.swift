@@ -51,7 +51,7 @@ public struct StorageFault: Error, Sendable, Equatable, CustomStringConvertible 
             return fault
         case StorageError.full(let detail):
             return StorageFault(kind: .full, store: .relational, detail: detail)
-        case StorageError.unavailable(let detail):
+        case StorageError.io(let detail):
             return StorageFault(kind: .ioError, store: .relational, detail: detail)
         case let error as LMDBError:
             switch error {

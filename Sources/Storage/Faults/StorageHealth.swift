@@ -57,9 +57,12 @@ public final class StorageHealth: Sendable {
         return fault
     }
 
-    /// A write to `store` succeeded: it is no longer failing.
-    public func clear(_ store: StorageFault.Store) {
-        _ = state.withLock { $0.failing.removeValue(forKey: store) }
+    /// A write to `store` that began at `start` succeeded: it is no longer failing — unless a
+    /// write refused after `start` says otherwise.
+    public func clear(_ store: StorageFault.Store, probedAt start: Date) {
+        state.withLock { state in
+            if let failing = state.failing[store], failing.lastAt < start { state.failing[store] = nil }
+        }
     }
 
     /// The stores failing now, by name.

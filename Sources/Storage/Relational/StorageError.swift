@@ -10,6 +10,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// The disk (or the quota) holding the store is full: nothing was written.
     case full(String)
+    /// The disk answered a read, write or sync with an I/O error.
+    case io(String)
     /// The SQL itself is wrong: a bug in the caller.
     case statement(String)
     /// A column did not hold the type the caller expected.
@@ -24,6 +26,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .busy(let message): "store busy: \(message)"
         case .unavailable(let message): "store unavailable: \(message)"
         case .full(let message): "store full: \(message)"
+        case .io(let message): "store I/O error: \(message)"
         case .statement(let message): "bad SQL statement: \(message)"
         case .decoding(let column, let expected): "column \(column) does not hold \(expected)"
         case .closed: "the store is closed"

@@ -163,6 +163,7 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
         case _ where code & 0xff == SQLITE_IOERR && [ENOSPC, EDQUOT].contains(sqlite3_system_errno(handle)):
             // SQLite reports ENOSPC as SQLITE_FULL, but a full quota as a write error.
             return .full("\(message) (SQLite code \(code), \(String(cString: strerror(sqlite3_system_errno(handle)))))")
+        case _ where code & 0xff == SQLITE_IOERR: return .io("\(message) (SQLite code \(code))")
         default: return .unavailable("\(message) (SQLite code \(code))")
         }
     }
