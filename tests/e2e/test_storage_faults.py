@@ -93,17 +93,23 @@ def wait_for(probe, timeout=60, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def small_disk(tmp_path):
+def serve_on_small_disk(tmp_path, **settings):
+    """An ephemeral appliance whose data directory is on a 48 MiB tmpfs of its own; answers the
+    server and the tmpfs as seen from outside its mount namespace (through its /proc root)."""
     prefix = namespace_prefix()
     mount = tmp_path / "disk"
     mount.mkdir()
     server = Server(["--ephemeral", "--port", "0"], prefix=prefix,
                     env={"TEST_DISK_MOUNT": str(mount), "TEST_DISK_SIZE": "48m",
-                         **config_env({"storage.lmdb.map_size_bytes": 16 << 20})})
-    # The tmpfs is visible through the server's own root, from outside its namespace.
+                         **config_env({"storage.lmdb.map_size_bytes": 16 << 20, **settings})})
     inside = pathlib.Path(f"/proc/{server.process.pid}/root") / str(mount).lstrip("/")
     assert (inside / pathlib.Path(server.data_dir).name).is_dir(), "the data directory is not on the small disk"
+    return server, inside
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    server, inside = serve_on_small_disk(tmp_path)
     yield server, inside
     server.stop()
 
@@ -185,14 +191,8 @@ def test_a_full_disk_refuses_writes_clearly_keeps_what_was_acknowledged_and_reco
 
 
 def test_a_run_fails_with_storage_full_only_past_its_configured_patience(tmp_path):
-    prefix = namespace_prefix()
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    server = Server(["--ephemeral", "--port", "0"], prefix=prefix,
-                    env={"TEST_DISK_MOUNT": str(mount), "TEST_DISK_SIZE": "48m",
-                         **config_env({"storage.lmdb.map_size_bytes": 16 << 20, "runtime.storage_full_retry_seconds": 3})})
+    server, inside = serve_on_small_disk(tmp_path, **{"runtime.storage_full_retry_seconds": 3})
     try:
-        inside = pathlib.Path(f"/proc/{server.process.pid}/root") / str(mount).lstrip("/")
         api = server.api()
         core = live_core(api, worker_ir())
         accepted = post(api, core["id"], 1, size=512 << 10, nap=True)
