@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "HTTP",
             dependencies: [
-                "Appliance", "ListenerSupport",
+                "Appliance", "CoreEngine", "Storage", "ListenerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "scaicore-appliance",
             dependencies: [
-                "Appliance", "HTTP", "Storage", "S3Server", "SigV4", "CLMDB", "ListenerSupport",
+                "Appliance", "CoreEngine", "HTTP", "Storage", "S3Server", "SigV4", "CLMDB", "ListenerSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -138,13 +138,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Storage"], swiftSettings: strict),
+        .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "CoreEngine", "Storage"], swiftSettings: strict),
         .testTarget(
             name: "HTTPTests",
             dependencies: [
-                "HTTP", "Appliance", "Storage",
+                "HTTP", "Appliance", "CoreEngine", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
     ],

@@ -2,12 +2,6 @@ import CoreEngine
 import Foundation
 import Storage
 
-/// A page of results and the cursor that continues after it (nil on the last page).
-public struct Page<Item: Sendable>: Sendable {
-    public let items: [Item]
-    public let nextCursor: String?
-}
-
 /// The Core registry: creating, reading, changing and deleting Cores, and driving them through
 /// the lifecycle. Every operation takes the caller's tenant; rules live here, SQL in
 /// ``CoreRepository``, legal transitions in ``Lifecycle``.

@@ -15,7 +15,7 @@ struct AvatarRoutes {
 
     @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresWrite)
-        let id = try CoreRoutes(appliance: appliance).coreID(context)
+        let id = try PathID.core(context)
         let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingOptionalWhitespace.lowercased() } ?? ""
         let limit = CoreAvatars.maxBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw Self.tooLarge() }
@@ -28,7 +28,7 @@ struct AvatarRoutes {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresRead)
-        let id = try CoreRoutes(appliance: appliance).coreID(context)
+        let id = try PathID.core(context)
         let avatar = try await appliance.avatars.get(tenantID: principal.tenantID, coreID: id)
         let etag = "\"\(avatar.etag)\""
         if request.headers[.ifNoneMatch] == etag {
@@ -42,7 +42,7 @@ struct AvatarRoutes {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresWrite)
-        let id = try CoreRoutes(appliance: appliance).coreID(context)
+        let id = try PathID.core(context)
         try await appliance.avatars.delete(tenantID: principal.tenantID, coreID: id, context: context.action())
         return Response(status: .noContent)
     }

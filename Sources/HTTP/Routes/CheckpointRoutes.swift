@@ -39,13 +39,13 @@ struct CheckpointRoutes {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.checkpointsRead)
-        let checkpoint = try await checkpoints.get(tenantID: principal.tenantID, id: try Self.checkpointID(context))
+        let checkpoint = try await checkpoints.get(tenantID: principal.tenantID, id: try PathID.checkpoint(context))
         return JSONBody.response(RuntimeViews.checkpoint(checkpoint, baseURL: baseURL))
     }
 
     @Sendable func resolve(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.checkpointsResolve)
-        let id = try Self.checkpointID(context)
+        let id = try PathID.checkpoint(context)
         var reader = FieldReader(try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes))
         let decision = Decision(reading: &reader)
         let seconds = reader.waitSeconds()
@@ -68,7 +68,7 @@ struct CheckpointRoutes {
 
     @Sendable func reassign(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.checkpointsResolve)
-        let id = try Self.checkpointID(context)
+        let id = try PathID.checkpoint(context)
         var reader = FieldReader(try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes))
         let assignee = reader.string("assignee", required: true, maxLength: 200)
         let comment = reader.string("comment", maxLength: 4000)
@@ -76,11 +76,5 @@ struct CheckpointRoutes {
         let checkpoint = try await checkpoints.reassign(
             tenantID: principal.tenantID, id: id, to: assignee ?? "", comment: comment, principal: principal, context: context.action(reason: comment))
         return JSONBody.response(RuntimeViews.checkpoint(checkpoint, baseURL: baseURL))
-    }
-
-    static func checkpointID(_ context: AppRequestContext) throws -> String {
-        let id = context.parameters.get("id") ?? ""
-        guard Identifier.isWellFormed(id, prefix: "chk") else { throw ApplianceError.notFound("checkpoint", id: String(id.prefix(64))) }
-        return id
     }
 }

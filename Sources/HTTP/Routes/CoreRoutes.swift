@@ -46,7 +46,7 @@ struct CoreRoutes {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresRead)
-        let core = try await cores.get(tenantID: principal.tenantID, id: try coreID(context))
+        let core = try await cores.get(tenantID: principal.tenantID, id: try PathID.core(context))
         if Preconditions.ifNoneMatchHits(request, version: core.version) {
             return Response(status: .notModified, headers: [.eTag: CoreView.etag(core)])
         }
@@ -55,7 +55,7 @@ struct CoreRoutes {
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresWrite)
-        let id = try coreID(context)
+        let id = try PathID.core(context)
         let ifMatch = try Preconditions.ifMatchVersion(request)
         let patch = try CorePatch(json: try await JSONBody.read(request, limit: bodyLimit))
         let core = try await cores.update(tenantID: principal.tenantID, id: id, patch: patch, ifMatch: ifMatch, context: context.action())
@@ -64,7 +64,7 @@ struct CoreRoutes {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresWrite)
-        let id = try coreID(context)
+        let id = try PathID.core(context)
         try await cores.delete(tenantID: principal.tenantID, id: id, ifMatch: try Preconditions.ifMatchVersion(request), context: context.action())
         do {
             try await appliance.avatars.removeImage(tenantID: principal.tenantID, coreID: id)
@@ -76,19 +76,12 @@ struct CoreRoutes {
 
     func perform(_ action: LifecycleAction, request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.coresOperate)
-        let id = try coreID(context)
+        let id = try PathID.core(context)
         let ifMatch = try Preconditions.ifMatchVersion(request)
         var reader = FieldReader(try await JSONBody.read(request, limit: bodyLimit, empty: .object([:])))
         let reason = reader.string("reason", maxLength: 1000)
         try reader.finish()
         let core = try await cores.perform(action, tenantID: principal.tenantID, id: id, ifMatch: ifMatch, context: context.action(reason: reason))
         return CoreView.response(core)
-    }
-
-    /// The `{id}` path parameter; an id that cannot exist is a 404 like any missing Core.
-    func coreID(_ context: AppRequestContext) throws -> String {
-        let id = context.parameters.get("id") ?? ""
-        guard Identifier.isWellFormed(id, prefix: "core") else { throw ApplianceError.notFound("Core", id: String(id.prefix(64))) }
-        return id
     }
 }

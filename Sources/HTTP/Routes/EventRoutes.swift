@@ -21,7 +21,7 @@ struct EventRoutes {
 
     @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.eventsWrite)
-        let coreID = try CoreRoutes(appliance: appliance).coreID(context)
+        let coreID = try PathID.core(context)
         let key = try Self.idempotencyKey(request)
         var reader = FieldReader(try await JSONBody.read(request, limit: bodyLimit))
         let name = reader.string("event_name", required: true, maxLength: 200)
@@ -44,7 +44,7 @@ struct EventRoutes {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.eventsRead)
-        let coreID = try CoreRoutes(appliance: appliance).coreID(context)
+        let coreID = try PathID.core(context)
         let query = try QueryParameters(request, allowed: ["limit", "cursor"])
         let limit = try Pagination.limit(query["limit"], default: CoreRoutes.defaultPageSize, max: CoreRoutes.maxPageSize)
         let page = try await appliance.runtime.runs.events(
@@ -54,7 +54,7 @@ struct EventRoutes {
 
     @Sendable func invoke(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.eventsWrite)
-        let coreID = try CoreRoutes(appliance: appliance).coreID(context)
+        let coreID = try PathID.core(context)
         let key = try Self.idempotencyKey(request)
         var reader = FieldReader(try await JSONBody.read(request, limit: bodyLimit))
         let flow = reader.string("flow", required: true, maxLength: 200)

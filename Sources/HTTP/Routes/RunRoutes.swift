@@ -14,7 +14,7 @@ struct RunRoutes {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.runsRead)
-        let coreID = try CoreRoutes(appliance: appliance).coreID(context)
+        let coreID = try PathID.core(context)
         let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
         let limit = try Pagination.limit(query["limit"], default: CoreRoutes.defaultPageSize, max: CoreRoutes.maxPageSize)
         let statuses = try StatusFilter.parse(query["status"], RunStatus.self)
@@ -25,7 +25,7 @@ struct RunRoutes {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.runsRead)
-        let id = try Self.runID(context)
+        let id = try PathID.run(context)
         let query = try QueryParameters(request, allowed: ["wait"])
         let (run, journal): (RunRecord, [JSONValue]?)
         if let text = query["wait"] {
@@ -42,17 +42,11 @@ struct RunRoutes {
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.runsOperate)
-        let id = try Self.runID(context)
+        let id = try PathID.run(context)
         var reader = FieldReader(try await JSONBody.read(request, limit: appliance.configuration.maxBodyBytes, empty: .object([:])))
         let reason = reader.string("reason", maxLength: 1000)
         try reader.finish()
         let run = try await appliance.runtime.runs.cancel(tenantID: principal.tenantID, id: id, context: context.action(reason: reason))
         return JSONBody.response(RuntimeViews.run(run))
-    }
-
-    static func runID(_ context: AppRequestContext) throws -> String {
-        let id = context.parameters.get("id") ?? ""
-        guard Identifier.isWellFormed(id, prefix: "run") else { throw ApplianceError.notFound("run", id: String(id.prefix(64))) }
-        return id
     }
 }

@@ -57,14 +57,6 @@ extension S3Error {
         S3Error("AccessDenied", .forbidden, "Request has expired")
     }
 
-    static func authorizationHeaderMalformed(_ message: String) -> S3Error {
-        S3Error("AuthorizationHeaderMalformed", .badRequest, message)
-    }
-
-    static func authorizationQueryParametersError(_ message: String) -> S3Error {
-        S3Error("AuthorizationQueryParametersError", .badRequest, message)
-    }
-
     static func wrongRegion(expected: String, got: String) -> S3Error {
         S3Error(
             "AuthorizationHeaderMalformed", .badRequest,
@@ -108,10 +100,6 @@ extension S3Error {
 
     static func incompleteBody(_ message: String = "You did not provide the number of bytes specified by the Content-Length HTTP header.") -> S3Error {
         S3Error("IncompleteBody", .badRequest, message)
-    }
-
-    static func missingContentLength() -> S3Error {
-        S3Error("MissingContentLength", .lengthRequired, "You must provide the Content-Length HTTP header.")
     }
 
     static func entityTooLarge(limit: Int64) -> S3Error {
