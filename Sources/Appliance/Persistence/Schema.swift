@@ -3,7 +3,13 @@ import Storage
 /// The appliance's tables, as versioned migrations written once for every SQL dialect.
 /// Append new migrations; never edit one that has shipped.
 public enum Schema {
-    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys, runtime, journalKeySchemes, storageProbe]
+    public static let migrations: [Migration] = [identityAndCores, s3AccessKeys, runtime, journalKeySchemes, storageProbe, dropEventAnswer]
+
+    /// `mod_scaicore_events.answer` was never read or written (an idempotent replay answers from
+    /// the event's runs): gone.
+    static let dropEventAnswer = Migration(version: 6, name: "drop events.answer") { _ in
+        ["ALTER TABLE mod_scaicore_events DROP COLUMN answer"]
+    }
 
     /// A table of one row that `/readyz` rewrites to learn whether a failing store takes writes again.
     static let storageProbe = Migration(version: 5, name: "storage probe") { d in
