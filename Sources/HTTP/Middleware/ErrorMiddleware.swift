@@ -20,15 +20,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            health.record(ifFault: error)
-            response = Self.response(for: error, request: request, logger: context.logger)
+            response = Self.response(for: error, request: request, health: health, logger: context.logger)
         }
         response.headers[Self.requestIDHeader] = context.id
         return response
     }
 
-    static func response(for error: any Error, request: Request, logger: Logger) -> Response {
-        let failure = classify(error, request: request, logger: logger)
+    /// The JSON error answer for `error`; a storage fault is reported to `health` on the way.
+    static func response(for error: any Error, request: Request, health: StorageHealth, logger: Logger) -> Response {
+        let failure = classify(error, request: request, health: health, logger: logger)
         var body: [String: JSONValue] = ["code": .string(failure.code), "message": .string(failure.message)]
         body["details"] = failure.details ?? .object([:])
         var headers = failure.headers
@@ -44,8 +44,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var headers: HTTPFields = [:]
     }
 
-    private static func classify(_ error: any Error, request: Request, logger: Logger) -> Failure {
-        if let fault = StorageFault.of(error) { return storageFailure(fault, logger: logger) }
+    private static func classify(_ error: any Error, request: Request, health: StorageHealth, logger: Logger) -> Failure {
+        if let fault = health.record(ifFault: error) { return storageFailure(fault, logger: logger) }
         switch error {
         case let error as ApplianceError:
             // Back-pressure says when to come back.

@@ -114,7 +114,7 @@ enum OpenAPIDocument {
             ["type": "string", "minLength": 2, "pattern": "^(?:[A-Za-z0-9_-]{4}){0,31}(?:[A-Za-z0-9_-]{2,3})?$",
              "description": "the `next_cursor` of the previous page"]
         case "assignee":
-            ["type": "string", "pattern": .string("^(me|role:(\(Role.allCases.map(\.rawValue).joined(separator: "|")))|user:.{1,195})$")]
+            ["type": "string", "pattern": .string("^(me|role:\(roleAlternation)|user:.{1,195})$")]
         default: ["type": "string", "minLength": 1, "maxLength": 200]
         }
     }
@@ -183,18 +183,20 @@ enum OpenAPIDocument {
     private static func text(_ maxLength: Int) -> JSONValue {
         ["type": "string", "minLength": 1, "maxLength": .integer(Int64(maxLength)), "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"]
     }
+    /// `(admin|developer|…)`: the roles, as a pattern group.
+    private static let roleAlternation = "(" + Role.allCases.map(\.rawValue).joined(separator: "|") + ")"
     private static let slug: JSONValue = ["type": "string", "pattern": .string(Slug.pattern)]
     private static let pluginList: JSONValue = ["type": "array", "maxItems": 100, "items": slug]
     private static let runtimeConfig: JSONValue = [
         "type": "object", "additionalProperties": false,
         "properties": ["default_assignee": [
             "type": "string",
-            "pattern": .string("^(role:(\(Role.allCases.map(\.rawValue).joined(separator: "|")))|user:[^\\u0000-\\u001F\\u007F-\\u009F]{1,195})$"),
+            "pattern": .string("^(role:\(roleAlternation)|user:[^\\u0000-\\u001F\\u007F-\\u009F]{1,195})$"),
             "description": "who checkpoints assigned to `default` go to: role:<role> or user:<user id> of the tenant (422 when no such user)",
         ]],
     ]
     private static let assigneeText: JSONValue = [
-        "type": "string", "pattern": .string("^(role:(\(Role.allCases.map(\.rawValue).joined(separator: "|")))|user:.{1,195})$"),
+        "type": "string", "pattern": .string("^(role:\(roleAlternation)|user:.{1,195})$"),
     ]
     private static let nullableString: JSONValue = ["type": ["string", "null"]]
 

@@ -4,18 +4,19 @@ import Storage
 extension S3Error {
     /// The S3 error for any error a handler threw: ``S3Error`` as is, ``ObjectStoreError`` by its
     /// S3 code, a ``StorageFault`` as 503 `SlowDown` (full disk) or `ServiceUnavailable` (I/O
-    /// error), anything else `InternalError` (its detail goes only to `logger`).
-    static func from(_ error: any Error, logger: Logger) -> S3Error {
+    /// error), reported to `health` on the way, anything else `InternalError` (its detail goes
+    /// only to `logger`).
+    static func from(_ error: any Error, health: StorageHealth? = nil, logger: Logger) -> S3Error {
+        if let fault = health?.record(ifFault: error) ?? StorageFault.of(error) {
+            logger.warning("storage refused the request", metadata: ["fault": "\(fault)"])
+            return fault.kind == .full ? .slowDown("\(fault); nothing was stored. Writes resume once space is freed.")
+                : .serviceUnavailable("\(fault); nothing was stored. Retry shortly.")
+        }
         switch error {
         case let error as S3Error:
             return error
         case let error as ObjectStoreError:
             return S3Error(error)
-        case _ where StorageFault.of(error) != nil:
-            guard let fault = StorageFault.of(error) else { return .internalError() }
-            logger.warning("storage refused the request", metadata: ["fault": "\(fault)"])
-            return fault.kind == .full ? .slowDown("\(fault); nothing was stored. Writes resume once space is freed.")
-                : .serviceUnavailable("\(fault); nothing was stored. Retry shortly.")
         default:
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError()

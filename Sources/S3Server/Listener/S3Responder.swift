@@ -50,8 +50,7 @@ struct S3Responder: HTTPResponder {
             context.logger.info("client closed the connection", metadata: ["error": "\(error)"])
             response = Response(status: .init(code: ClientDisconnect.status, reasonPhrase: "Client Closed Request"), headers: [.connection: "close"])
         } catch {
-            health?.record(ifFault: error)
-            let failure = S3Error.from(error, logger: context.logger)
+            let failure = S3Error.from(error, health: health, logger: context.logger)
             let resource = target?.resource ?? String(rawTarget.prefix { $0 != "?" })
             response = S3ErrorResponse.response(failure, resource: resource, requestID: requestID, isHead: request.method == .head)
             if Self.shouldCloseUnreadBody(request, opened: bodyState.isOpened) {
